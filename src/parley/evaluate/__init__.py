@@ -1,0 +1,1 @@
+"""Evaluation: Parley's output scored against gold annotations and public benchmarks."""

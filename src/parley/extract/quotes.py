@@ -1,0 +1,283 @@
+"""Extract stage, quotes: direct quotes (any quote marks, unbalanced ones too) and indirect speech,
+each with its speaker and cue.
+
+Direct: spans between quote marks; an opening mark never closed runs to the end of its paragraph; an
+attribution inserted between dashes ("– according to X –", "– as he specified –") splits the quote and
+names its speaker. Indirect: a verb of saying with a clausal complement ("X said that ..."), a speech
+noun with its complement ("X's call to ..."), and "according to X, ...".
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from spacy.tokens import Span, Token
+
+from parley.kb import KnowledgeBase
+from parley.records import Quote, content_hash
+from parley.resolve.actors import ResolvedDoc
+
+PAIRS = {"\u201c": "\u201d", "\u00ab": "\u00bb", "\u201e": "\u201d", '"': '"', "\u2039": "\u203a"}
+CLOSERS = set(PAIRS.values())
+INSERTED_ATTRIBUTION = re.compile(
+    r"\s*[\u2013\u2014-]\s*(?P<attr>(?:as |according to )[^\u2013\u2014]{1,80}?)\s*[\u2013\u2014-]\s*\.?\s*", re.I)
+MIN_QUOTE_WORDS = 2
+
+
+@dataclass
+class QuoteSpan:
+    start: int
+    end: int
+    attribution: str | None = None  # inserted attribution text, if the quote was split around one
+    attr_start: int = -1
+
+
+def quote_spans(text: str) -> list[QuoteSpan]:
+    """Character spans of directly quoted text (marks excluded), split around inserted attributions."""
+    spans: list[QuoteSpan] = []
+    i = 0
+    while i < len(text):
+        ch = text[i]
+        if ch in PAIRS and not (ch == '"' and i > 0 and text[i - 1].isalnum()):
+            closer = PAIRS[ch]
+            para_end = text.find("\n\n", i)
+            para_end = len(text) if para_end < 0 else para_end
+            j = text.find(closer, i + 1, para_end)
+            nested_open = text.find(ch, i + 1, para_end) if ch != closer else -1
+            if j < 0 or (0 <= nested_open < j and ch != '"'):
+                j = para_end  # unbalanced: the quote runs to the end of its paragraph
+            spans.extend(_split_inserted(text, i + 1, j))
+            i = j + 1
+        else:
+            i += 1
+    return spans
+
+
+def _split_inserted(text: str, start: int, end: int) -> list[QuoteSpan]:
+    inner = text[start:end]
+    out: list[QuoteSpan] = []
+    pos = 0
+    attribution, attr_start = None, -1
+    for m in INSERTED_ATTRIBUTION.finditer(inner):
+        out.append(QuoteSpan(start + pos, start + m.start()))
+        attribution, attr_start = m.group("attr"), start + m.start("attr")
+        pos = m.end()
+    out.append(QuoteSpan(start + pos, end))
+    if attribution:
+        for span in out:
+            span.attribution, span.attr_start = attribution, attr_start
+    return [_trim(text, s) for s in out if _trim(text, s).end > _trim(text, s).start]
+
+
+def _trim(text: str, span: QuoteSpan) -> QuoteSpan:
+    s, e = span.start, span.end
+    while s < e and (text[s].isspace() or text[s] in "\u2013\u2014-"):
+        s += 1
+    while e > s and (text[e - 1].isspace() or text[e - 1] in ",;:\u2013\u2014-" or text[e - 1] in CLOSERS):
+        e -= 1
+    return QuoteSpan(s, e, span.attribution, span.attr_start)
+
+
+def is_name_in_quotes(words: list[str]) -> bool:
+    """'“Beyond the News”': a title or name in quote marks, not speech."""
+    content = [w for w in words if w.lower() not in {"the", "of", "and", "a", "in", "on", "for", "to"}]
+    return bool(content) and len(words) <= 6 and all(w[:1].isupper() for w in content)
+
+
+class QuoteExtractor:
+    def __init__(self, kb: KnowledgeBase) -> None:
+        self.speech_verbs = set(kb.words("speech_verbs"))
+        self.speech_nouns = set(kb.words("speech_nouns"))
+        self.attribution_phrases = [p.lower() for p in kb.words("attribution_phrases")]
+
+    # -- speakers ------------------------------------------------------------------------------------
+    def speaker_of_verb(self, verb: Token, rd: ResolvedDoc) -> tuple[str | None, str | None]:
+        for child in verb.children:
+            if child.dep_ in {"nsubj", "nsubjpass"}:
+                actor = rd.actor_of(child)
+                if actor is None:
+                    for sub in child.subtree:
+                        actor = rd.by_token[sub.i].actor_id if sub.i in rd.by_token else None
+                        if actor:
+                            break
+                return actor, _phrase(child)
+        for child in verb.children:  # inverted: '..., replied presidential advisor X'
+            if child.dep_ in {"dobj", "attr", "npadvmod", "dep"} and child.i > verb.i:
+                actor = rd.actor_of(child)
+                if actor:
+                    return actor, _phrase(child)
+        if verb.dep_ in {"conj", "advcl", "xcomp"} and verb.head.i != verb.i:
+            return self.speaker_of_verb(verb.head, rd)
+        return None, None
+
+    def speaker_from_text(self, phrase: str, at: int, rd: ResolvedDoc) -> tuple[str | None, str | None]:
+        """Speaker named in an inserted attribution ('according to a senior official', 'as he specified')."""
+        span = rd.doc.char_span(at, at + len(phrase), alignment_mode="expand")
+        if span is None:
+            return None, phrase
+        for tok in span:
+            actor = rd.actor_of(tok)
+            if actor:
+                return actor, tok.text
+        return None, phrase
+
+    def last_speaker(self, quotes: list[Quote], before: int, paragraph_start: int) -> Quote | None:
+        for q in reversed(quotes):
+            if q.end <= before and q.speaker and q.start >= paragraph_start:
+                return q
+        return None
+
+    # -- direct ----------------------------------------------------------------------------------------
+    def direct(self, rd: ResolvedDoc) -> list[Quote]:
+        text, doc = rd.document.text, rd.doc
+        quotes: list[Quote] = []
+        for qs in quote_spans(text):
+            body = text[qs.start : qs.end]
+            words = body.split()
+            if len(words) < MIN_QUOTE_WORDS or is_name_in_quotes(words):
+                continue
+            speaker, speaker_text, cue = None, None, None
+            if qs.attribution:
+                speaker, speaker_text = self.speaker_from_text(qs.attribution, qs.attr_start, rd)
+                cue = qs.attribution.split()[0] if qs.attribution else None
+                if qs.attribution.lower().startswith("as ") and speaker is None:
+                    speaker = rd.antecedent(doc.char_span(qs.attr_start, qs.attr_start + 1,
+                                                          alignment_mode="expand").start)
+            if speaker is None:
+                speaker, speaker_text, cue = self._speaker_near(qs, rd)
+            if speaker is None:
+                para_start = text.rfind("\n\n", 0, qs.start) + 1
+                prev = self.last_speaker(quotes, qs.start, para_start)
+                if prev:
+                    speaker, speaker_text, cue = prev.speaker, prev.speaker_text, prev.cue
+            quotes.append(Quote(
+                id="", doc=rd.document.id, speaker=speaker, speaker_text=speaker_text, cue=cue,
+                text=body, start=qs.start, end=qs.end, quote_kind="direct"))
+        return quotes
+
+    def _speaker_near(self, qs: QuoteSpan, rd: ResolvedDoc) -> tuple[str | None, str | None, str | None]:
+        """A verb of saying in the sentences where the quote opens or closes, outside the quote."""
+        doc = rd.doc
+        first = doc.char_span(qs.start, qs.start + 1, alignment_mode="expand")
+        last = doc.char_span(max(qs.end - 1, qs.start), qs.end, alignment_mode="expand")
+        sents: list[Span] = []
+        for piece in (last, first):
+            if piece is not None and piece[0].sent not in sents:
+                sents.append(piece[0].sent)
+        for sent in sents:
+            for tok in sent:
+                inside = qs.start <= tok.idx < qs.end
+                if inside or tok.lemma_.lower() not in self.speech_verbs or tok.pos_ not in {"VERB", "AUX"}:
+                    continue
+                speaker, speaker_text = self.speaker_of_verb(tok, rd)
+                if speaker:
+                    return speaker, speaker_text, tok.text
+                for child in tok.children:  # 'as he specified'
+                    if child.lower_ in {"he", "she"}:
+                        return rd.antecedent(child.i), child.text, tok.text
+            for tok in sent:  # 'according to X'
+                if tok.lower_ == "according" and not (qs.start <= tok.idx < qs.end):
+                    actor = self._according_to(tok, rd)
+                    if actor:
+                        return actor, None, "according to"
+        return None, None, None
+
+    def _according_to(self, tok: Token, rd: ResolvedDoc) -> str | None:
+        for prep in tok.children:
+            for obj in prep.children:
+                if obj.dep_ == "pobj":
+                    if obj.lower_ in {"which", "whom", "who"}:
+                        head = tok.head
+                        while head.dep_ in {"relcl", "prep", "acl"} and head.head.i != head.i:
+                            head = head.head
+                        return rd.actor_of(head) or rd.antecedent(tok.i, plural=True)
+                    return rd.actor_of(obj) or next(
+                        (rd.by_token[t.i].actor_id for t in obj.subtree if t.i in rd.by_token), None)
+        return None
+
+    # -- indirect ----------------------------------------------------------------------------------------
+    def indirect(self, rd: ResolvedDoc, direct: list[Quote]) -> list[Quote]:
+        doc = rd.doc
+        quotes: list[Quote] = []
+        for tok in doc:
+            lemma = tok.lemma_.lower()
+            content: list[Token] | None = None
+            speaker = speaker_text = None
+            cue = tok.text
+            if tok.pos_ in {"VERB", "AUX"} and lemma in self.speech_verbs:
+                comp = [c for c in tok.children if c.dep_ in {"ccomp", "xcomp"} and c.i > tok.i]
+                if not comp:
+                    continue
+                content = _clause_tokens(comp[0])
+                speaker, speaker_text = self.speaker_of_verb(tok, rd)
+            elif tok.pos_ == "NOUN" and tok.lower_ in self.speech_nouns:
+                comp = [c for c in tok.children if c.dep_ in {"acl", "relcl", "prep", "ccomp"} and c.i > tok.i
+                        and (c.lower_ == "to" or c.pos_ == "VERB" or c.dep_ == "ccomp")]
+                if not comp:
+                    continue
+                content = _clause_tokens(comp[0])
+                if content and content[0].lower_ == "to" and len(content) > 1 and content[1].pos_ != "VERB":
+                    content = content[1:]
+                elif content and content[0].lower_ == "to":
+                    content = content[1:]
+                owner = [c for c in tok.children if c.dep_ == "poss"]
+                if owner:
+                    speaker = rd.actor_of(owner[0]) or next(
+                        (rd.by_token[t.i].actor_id for t in owner[0].subtree if t.i in rd.by_token), None)
+                    speaker_text = _phrase(owner[0])
+                if speaker is None and tok.head.pos_ == "VERB":
+                    speaker, speaker_text = self.speaker_of_verb(tok.head, rd)
+            elif tok.lower_ == "according" and tok.i + 1 < len(doc) and doc[tok.i + 1].lower_ == "to":
+                sent = tok.sent
+                phrase_end = max(t.i for t in tok.subtree) + 1
+                rest = [t for t in sent if t.i >= phrase_end and not t.is_punct or t.i > phrase_end]
+                content = [t for t in rest if not (t.is_punct and t.i == phrase_end)]
+                speaker = self._according_to(tok, rd)
+                cue = "according to"
+            if not content:
+                continue
+            while content and (content[0].is_punct or content[0].lower_ in {"that", ","}):
+                content = content[1:]
+            while content and content[-1].is_punct and content[-1].text not in CLOSERS and \
+                    content[-1].text != "\u201d":
+                content = content[:-1]
+            if len(content) < 3:
+                continue
+            start, end = content[0].idx, content[-1].idx + len(content[-1].text)
+            if any(q.start <= start and end <= q.end + 1 for q in direct):
+                continue  # the complement is itself a direct quote
+            if any(q.start <= start < q.end for q in direct) and not any(start <= q.start for q in direct):
+                continue
+            quotes.append(Quote(
+                id="", doc=rd.document.id, speaker=speaker, speaker_text=speaker_text, cue=cue,
+                text=rd.document.text[start:end], start=start, end=end, quote_kind="indirect"))
+        return _drop_nested(quotes)
+
+    def __call__(self, rd: ResolvedDoc) -> list[Quote]:
+        direct = self.direct(rd)
+        quotes = direct + self.indirect(rd, direct)
+        quotes.sort(key=lambda q: (q.start, q.end))
+        for q in quotes:
+            q.id = content_hash(f"{q.doc}:quote:{q.start}:{q.end}:{q.quote_kind}")
+        return quotes
+
+
+def _clause_tokens(head: Token) -> list[Token]:
+    toks = sorted(head.subtree, key=lambda t: t.i)
+    return toks
+
+
+def _phrase(tok: Token) -> str:
+    toks = sorted(tok.subtree, key=lambda t: t.i)
+    return tok.doc[toks[0].i : toks[-1].i + 1].text if toks else tok.text
+
+
+def _drop_nested(quotes: list[Quote]) -> list[Quote]:
+    """Keep the outer of two indirect quotes of one speaker where one lies inside the other."""
+    out: list[Quote] = []
+    for q in sorted(quotes, key=lambda q: (q.start, -(q.end - q.start))):
+        if any(o.start <= q.start and q.end <= o.end and o.speaker == q.speaker for o in out):
+            continue
+        out.append(q)
+    return out

@@ -1,0 +1,153 @@
+"""The pipeline: ingest -> clean -> dedupe -> annotate -> resolve -> extract -> store.
+
+`Pipeline.process` is the pure per-document part (clean to extract): a RawDocument in, a
+DocumentResult out, with no I/O, so the same function runs in-process, in a process pool or as a Ray
+task. `run` streams inputs through it into a store, one document at a time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+
+from parley.annotate import Annotator
+from parley.clean import LineRepetition, clean
+from parley.extract.events import EventExtractor
+from parley.extract.positions import PositionExtractor
+from parley.extract.proposals import ProposalExtractor
+from parley.extract.quotes import QuoteExtractor
+from parley.kb import KnowledgeBase, load_kb
+from parley.records import Document, DocumentResult, RawDocument, Skipped, content_hash
+from parley.resolve.actors import ActorResolver
+
+MIN_TEXT_CHARS = 40
+
+
+class Pipeline:
+    """The per-document stages, built once (loading the model is the slow part)."""
+
+    def __init__(self, kb: KnowledgeBase | None = None, model: str | None = None) -> None:
+        self.kb = kb or load_kb()
+        self.annotator = Annotator(self.kb, model)
+        self.resolver = ActorResolver(self.kb)
+        self.quotes = QuoteExtractor(self.kb)
+        self.events = EventExtractor(self.kb)
+        self.positions = PositionExtractor(self.kb)
+        self.proposals = ProposalExtractor(self.kb)
+        self.repetition = LineRepetition()
+
+    def clean(self, raw: RawDocument) -> Document | Skipped:
+        try:
+            document = clean(raw, self.kb, self.repetition)
+        except Exception as exc:  # a page that breaks the cleaner is skipped, not the batch
+            return Skipped(raw.source, f"cleaning failed: {type(exc).__name__}: {exc}"[:300])
+        if len(document.text.strip()) < MIN_TEXT_CHARS:
+            return Skipped(raw.source, "no article text after cleaning")
+        return document
+
+    def extract(self, document: Document, doc=None) -> DocumentResult:
+        doc = doc if doc is not None else self.annotator(document.text)
+        resolved = self.resolver.resolve(document, doc)
+        quotes = self.quotes(resolved)
+        events = self.events(resolved, quotes)
+        positions = self.positions(resolved, quotes)
+        proposals = self.proposals(resolved, quotes)
+        used = {m.actor for m in resolved.mentions()} | {q.speaker for q in quotes if q.speaker} | {
+            a for e in events for a in e.source + e.target} | {p.actor for p in positions} | {
+            p.proposer for p in proposals if p.proposer}
+        return DocumentResult(
+            document=document,
+            actors=[a for a in resolved.actors.values() if a.id in used],
+            mentions=resolved.mentions(),
+            quotes=quotes,
+            events=events,
+            positions=positions,
+            proposals=proposals,
+        )
+
+    def process(self, raw: RawDocument) -> DocumentResult | Skipped:
+        cleaned = self.clean(raw)
+        if isinstance(cleaned, Skipped):
+            return cleaned
+        try:
+            return self.extract(cleaned)
+        except Exception as exc:
+            return Skipped(raw.source, f"extraction failed: {type(exc).__name__}: {exc}"[:300])
+
+    def process_many(self, raws: Iterable[RawDocument | Skipped], batch_size: int = 16
+                     ) -> Iterator[DocumentResult | Skipped]:
+        """Stream: clean each input, annotate the cleaned texts in batches with nlp.pipe, extract each."""
+        batch: list[Document] = []
+
+        def flush() -> Iterator[DocumentResult | Skipped]:
+            docs = self.annotator.pipe([d.text for d in batch], batch_size=batch_size)
+            for document, doc in zip(batch, docs):
+                try:
+                    yield self.extract(document, doc)
+                except Exception as exc:
+                    yield Skipped(document.source, f"extraction failed: {type(exc).__name__}: {exc}"[:300])
+            batch.clear()
+
+        for raw in raws:
+            if isinstance(raw, Skipped):
+                yield raw
+                continue
+            cleaned = self.clean(raw)
+            if isinstance(cleaned, Skipped):
+                yield cleaned
+                continue
+            batch.append(cleaned)
+            if len(batch) >= batch_size:
+                yield from flush()
+        if batch:
+            yield from flush()
+
+
+@dataclass
+class RunSummary:
+    stored: int = 0
+    unchanged: int = 0
+    duplicates: int = 0
+    skipped: list[Skipped] = field(default_factory=list)
+
+
+def run(paths: Iterable[str], store, pipeline: Pipeline, progress: bool = True, batch_size: int = 16,
+        max_bytes: int = 20_000_000) -> RunSummary:
+    """Ingest `paths` into `store`: unchanged inputs are passed over (resume, idempotent re-ingest),
+    changed ones replaced, duplicates of a stored text skipped with a reason."""
+    from datetime import datetime, timezone
+
+    from tqdm import tqdm
+
+    from parley.clean import document_id
+    from parley.ingest import iter_inputs
+
+    summary = RunSummary()
+    now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+    def pending() -> Iterator[RawDocument | Skipped]:
+        for item in iter_inputs(paths, max_bytes=max_bytes):
+            if isinstance(item, RawDocument) and store.is_current(document_id(item.source), item.content_hash):
+                summary.unchanged += 1
+                continue
+            yield item
+
+    bar = tqdm(desc="documents", unit="doc", disable=not progress)
+    for result in pipeline.process_many(pending(), batch_size=batch_size):
+        bar.update(1)
+        if isinstance(result, Skipped):
+            summary.skipped.append(result)
+            store.record_skip(result, now)
+            continue
+        text_hash = content_hash(result.document.text)
+        original = store.duplicate_of(result.document.id, text_hash)
+        if original:
+            skip = Skipped(result.document.source, f"duplicate of {original}")
+            summary.duplicates += 1
+            summary.skipped.append(skip)
+            store.record_skip(skip, now)
+            continue
+        store.save(result, text_hash, now)
+        summary.stored += 1
+    bar.close()
+    return summary

@@ -1,0 +1,343 @@
+"""Resolve stage, actors: which actor each name, metonym, title or reference in a document stands for.
+
+Order of evidence: a KB match from the EntityRuler (names, aliases, metonyms, surnames); a name the
+statistical tagger found, with the title around it ("Deputy Foreign Minister Andrei Rudenko", "X, former
+US assistant secretary of defense") giving role and country; unnamed sources ("a senior Pentagon
+official"); and later references ("Rudenko", "the French President", "the American guest") matched to
+an actor already mentioned.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+
+from spacy.tokens import Doc, Span, Token
+
+from parley.annotate import PLACE_ID
+from parley.kb import KnowledgeBase
+from parley.records import Actor, Document, Mention
+
+PRONOUNS = {"he", "she", "him", "her", "they", "it"}
+DESCRIPTION_HEADS = {"guest", "counterpart", "minister", "president", "spokesman", "spokeswoman", "official",
+                     "diplomat", "ambassador", "adviser", "advisor", "envoy", "chancellor", "secretary",
+                     "leader", "premier", "general", "chief", "head", "negotiator", "expert", "analyst",
+                     "researcher", "senator", "commander", "director"}
+
+
+def slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+
+
+@dataclass
+class ActorSpan:
+    start: int
+    end: int
+    text: str
+    actor_id: str
+    kind: str  # name, metonym, surname, demonym, title, anonymous, description
+    tok_start: int
+    tok_end: int
+
+
+@dataclass
+class ResolvedDoc:
+    """A document with its spaCy annotation and the actor behind every resolved span."""
+
+    document: Document
+    doc: Doc
+    actors: dict[str, Actor] = field(default_factory=dict)
+    spans: list[ActorSpan] = field(default_factory=list)
+    by_token: dict[int, ActorSpan] = field(default_factory=dict)
+    resolver: ActorResolver | None = None
+
+    def ensure_actor(self, actor_id: str) -> None:
+        """Record a KB actor that an extractor names without a mention (a demonym: 'the Italian plan')."""
+        if actor_id not in self.actors and self.resolver is not None and actor_id in self.resolver.kb.actors:
+            self.actors[actor_id] = self.resolver.kb_actor(actor_id, self.document.published)
+
+    def add(self, span: ActorSpan) -> None:
+        if any(i in self.by_token for i in range(span.tok_start, span.tok_end)):
+            return
+        self.spans.append(span)
+        for i in range(span.tok_start, span.tok_end):
+            self.by_token[i] = span
+        actor = self.actors[span.actor_id]
+        if span.kind in {"name", "metonym", "surname", "anonymous", "demonym"} and span.text not in actor.aliases:
+            actor.aliases.append(span.text)
+
+    def actors_in(self, start: int, end: int) -> list[str]:
+        """Actor ids mentioned in tokens [start, end), in order, without repeats."""
+        out: list[str] = []
+        for i in range(start, end):
+            span = self.by_token.get(i)
+            if span and span.actor_id not in out:
+                out.append(span.actor_id)
+        return out
+
+    def actor_of(self, token: Token) -> str | None:
+        """The actor a token stands for: its own span, a compound/possessor inside its phrase, or a
+        pronoun's antecedent."""
+        span = self.by_token.get(token.i)
+        if span:
+            return span.actor_id
+        if token.lower_ in PRONOUNS:
+            return self.antecedent(token.i, plural=token.lower_ in {"they", "it"})
+        for child in token.children:
+            if child.dep_ in {"compound", "poss", "nmod", "amod"} and child.i in self.by_token:
+                return self.by_token[child.i].actor_id
+        for child in token.children:  # "the Chairman of ..., General Mark Milley" (appositive)
+            if child.dep_ == "appos" and child.i in self.by_token:
+                return self.by_token[child.i].actor_id
+        return None
+
+    def antecedent(self, before: int, plural: bool = False) -> str | None:
+        """The latest actor mentioned before token `before`: a person for he/she, any actor for it/they."""
+        for span in sorted(self.spans, key=lambda s: s.tok_start, reverse=True):
+            if span.tok_start >= before:
+                continue
+            actor = self.actors[span.actor_id]
+            if plural and actor.type != "PERSON":
+                return actor.id
+            if not plural and actor.type == "PERSON" and span.kind != "anonymous" or (
+                not plural and span.kind == "anonymous" and actor.type == "PERSON"
+            ):
+                return actor.id
+        return None
+
+    def mentions(self) -> list[Mention]:
+        return [
+            Mention(doc=self.document.id, actor=s.actor_id, start=s.start, end=s.end, text=s.text)
+            for s in sorted(self.spans, key=lambda s: s.start)
+        ]
+
+
+class ActorResolver:
+    def __init__(self, kb: KnowledgeBase) -> None:
+        self.kb = kb
+        self.demonyms = kb.demonym_index()
+        self.title_words = {w.lower() for w in kb.words("title_words")}
+        self.anonymous_nouns = {w.lower() for w in kb.words("anonymous_source_nouns")}
+
+    # -- actors --------------------------------------------------------------------------------------
+    def kb_actor(self, actor_id: str, day: date | None) -> Actor:
+        entry = self.kb.actors[actor_id]
+        return Actor(id=entry.id, name=entry.name, type=entry.type, country=entry.country,
+                     role=entry.role_on(day), aliases=[])
+
+    def country_in(self, words: list[str], resolved: ResolvedDoc | None = None) -> str | None:
+        for word in words:
+            code = self.demonyms.get(word.lower().strip(",.")) or self.demonyms.get(word.strip(",."))
+            if code:
+                return code
+            if word in self.kb.actors and self.kb.actors[word].type == "COUNTRY":
+                return word
+        return None
+
+    # -- titles --------------------------------------------------------------------------------------
+    def _is_title_token(self, tok: Token, resolved: ResolvedDoc) -> bool:
+        low = tok.lower_
+        if low in self.title_words or low in self.demonyms:
+            return True
+        span = resolved.by_token.get(tok.i)
+        return bool(span and self.kb.actors.get(span.actor_id) and span.kind in {"name", "metonym"})
+
+    def title_before(self, ent: Span, resolved: ResolvedDoc) -> tuple[str, int] | None:
+        """The title words right before a name: 'Deputy Foreign Minister' in '... Minister Andrei Rudenko'."""
+        i = ent.start - 1
+        while i >= 0 and self._is_title_token(ent.doc[i], resolved) and ent.doc[i].text not in {",", "("}:
+            i -= 1
+        tokens = list(ent.doc[i + 1 : ent.start])
+        while tokens and tokens[0].lower_ in {"of", "the", "and", "for"}:
+            tokens = tokens[1:]
+        if not any(t.lower_ in self.title_words - {"of", "the", "and", "for", "former"} for t in tokens):
+            return None
+        return " ".join(t.text for t in tokens), tokens[0].i
+
+    def title_after(self, ent: Span) -> str | None:
+        """An appositive title after a name: 'Larry Korb, former US assistant secretary of defense ...,'."""
+        doc = ent.doc
+        if ent.end >= len(doc) or doc[ent.end].text != ",":
+            return None
+        words: list[Token] = []
+        for tok in doc[ent.end + 1 : ent.end + 25]:
+            if tok.text in {",", ";", ":", "."} or tok.is_sent_start:
+                break
+            words.append(tok)
+        if not words or words[0].lower_ not in self.title_words:
+            return None
+        if any(t.pos_ in {"VERB", "AUX"} for t in words):
+            return None
+        return " ".join(t.text for t in words)
+
+    # -- the pass over a document ------------------------------------------------------------------------
+    def resolve(self, document: Document, doc: Doc) -> ResolvedDoc:
+        resolved = ResolvedDoc(document=document, doc=doc, resolver=self)
+        day = document.published
+        local_people: dict[str, str] = {}  # surname or full name -> local actor id
+
+        def ensure_kb(actor_id: str) -> None:
+            if actor_id not in resolved.actors:
+                resolved.actors[actor_id] = self.kb_actor(actor_id, day)
+
+        ents = list(doc.ents)
+        # KB entities first, so titles can use them ("the Pentagon official")
+        for ent in ents:
+            ident = ent.ent_id_
+            if ident and ident != PLACE_ID and ident in self.kb.actors:
+                ensure_kb(ident)
+                kind = "demonym" if ent.label_ == "NORP" else "metonym" if ent.label_ in {"GPE", "ORG"} and \
+                    ent.text in self.kb.actors[ident].metonyms else "name"
+                if ent.label_ == "PERSON" and ent.text in self.kb.actors[ident].surnames:
+                    kind = "surname"
+                start = ent.start
+                if start > 0 and doc[start - 1].lower_ == "the" and kind == "demonym":
+                    start -= 1
+                text = doc[start : ent.end].text
+                resolved.add(ActorSpan(doc[start].idx, ent.end_char, text, ident, kind, start, ent.end))
+
+        for ent in ents:
+            if ent.ent_id_ in self.kb.actors or ent.ent_id_ == PLACE_ID:
+                continue
+            if ent.label_ == "PERSON":
+                self._person(ent, resolved, local_people)
+            elif ent.label_ == "ORG":
+                self._org(ent, resolved)
+            elif ent.label_ == "NORP":
+                self._norp(ent, resolved)
+
+        self._anonymous_sources(doc, resolved)
+        self._descriptions(doc, resolved)
+        resolved.spans.sort(key=lambda s: s.start)
+        return resolved
+
+    def _person(self, ent: Span, resolved: ResolvedDoc, local_people: dict[str, str]) -> None:
+        name = ent.text.strip()
+        name = re.sub(r"^(?:the|The)\s+", "", name)
+        name = re.sub(r"[’']s$", "", name).strip()
+        if not name or not name[0].isupper() or len(name) < 3:
+            return
+        parts = name.split()
+        # a later surname-only mention of a person named earlier in this document
+        if len(parts) == 1 and parts[0] in local_people:
+            resolved.add(ActorSpan(ent.start_char, ent.end_char, ent.text, local_people[parts[0]], "surname",
+                                   ent.start, ent.end))
+            return
+        if len(parts) == 1:
+            for span in resolved.spans:  # a KB person whose surname this is, named earlier in full
+                actor = self.kb.actors.get(span.actor_id)
+                if actor and actor.type == "PERSON" and name in actor.surnames:
+                    resolved.add(ActorSpan(ent.start_char, ent.end_char, ent.text, actor.id, "surname",
+                                           ent.start, ent.end))
+                    return
+        before = self.title_before(ent, resolved)
+        after = self.title_after(ent)
+        role_parts = [x for x in (before[0] if before else None, after) if x]
+        role = "; ".join(role_parts) or None
+        country = self.country_in(" ".join(role_parts).split()) if role_parts else None
+        actor_id = "person:" + slug(name)
+        if actor_id not in resolved.actors:
+            resolved.actors[actor_id] = Actor(id=actor_id, name=name, type="PERSON", country=country,
+                                              role=role, aliases=[])
+        local_people[name] = actor_id
+        if len(parts) >= 2:
+            local_people[parts[-1]] = actor_id
+        resolved.add(ActorSpan(ent.start_char, ent.end_char, ent.text, actor_id, "name", ent.start, ent.end))
+
+    def _org(self, ent: Span, resolved: ResolvedDoc) -> None:
+        words = [t for t in ent if not t.is_punct]
+        if words and words[0].lower_ == "the":
+            words = words[1:]
+        if len(words) < 2 or not all(t.text[:1].isupper() or t.lower_ in {"of", "for", "and", "on"}
+                                     for t in words):
+            return  # single capitalised words tagged ORG are too often noise ('Defense', 'MLRS')
+        name = " ".join(t.text for t in words)
+        actor_id = "org:" + slug(name)
+        if actor_id not in resolved.actors:
+            country = self.country_in([t.text for t in words])
+            resolved.actors[actor_id] = Actor(id=actor_id, name=name, type="ORG", country=country, aliases=[])
+        resolved.add(ActorSpan(words[0].idx, ent.end_char, ent.doc[words[0].i : ent.end].text, actor_id, "name",
+                               words[0].i, ent.end))
+
+    def _norp(self, ent: Span, resolved: ResolvedDoc) -> None:
+        text = re.sub(r"^(?:the|The)\s+", "", ent.text)
+        code = self.demonyms.get(text.lower())
+        if not code or not text.endswith("s"):
+            return
+        if code not in resolved.actors:
+            resolved.actors[code] = self.kb_actor(code, resolved.document.published)
+        start = ent.start - 1 if ent.start > 0 and ent.doc[ent.start - 1].lower_ == "the" else ent.start
+        resolved.add(ActorSpan(ent.doc[start].idx, ent.end_char, ent.doc[start : ent.end].text, code, "demonym",
+                               start, ent.end))
+
+    def _anonymous_sources(self, doc: Doc, resolved: ResolvedDoc) -> None:
+        """'a senior Pentagon official', 'three Pentagon officials': an unnamed source is an actor too."""
+        for chunk in doc.noun_chunks:
+            root = chunk.root
+            if root.lower_ not in self.anonymous_nouns or root.i in resolved.by_token:
+                continue
+            modifiers = [t for t in chunk if t.i < root.i and t.dep_ in {"compound", "amod", "nmod", "nummod"}]
+            named = [resolved.by_token[t.i].actor_id for t in modifiers if t.i in resolved.by_token]
+            if not named and not any(t.lower_ in {"senior", "top", "western", "european", "american"}
+                                     for t in modifiers):
+                continue
+            first = modifiers[0] if modifiers else root
+            if any(t.is_sent_start for t in chunk if t.i > first.i):
+                continue
+            name = doc[first.i : root.i + 1].text
+            plural = root.tag_ in {"NNS", "NNPS"}
+            owner = self.kb.actors.get(named[0]) if named else None
+            country = (owner.country or (owner.id if owner.type == "COUNTRY" else None)) if owner else None
+            actor_id = "anon:" + slug(name)
+            if actor_id not in resolved.actors:
+                resolved.actors[actor_id] = Actor(id=actor_id, name=name, type="GROUP" if plural else "PERSON",
+                                                  country=country, role=f"{name} (unnamed)", aliases=[])
+            # the modifiers stay mentions of their own actor; the phrase as a whole is the source
+            for t in range(first.i, root.i + 1):
+                resolved.by_token.pop(t, None)
+            resolved.spans = [s for s in resolved.spans if not (first.i <= s.tok_start <= root.i)]
+            resolved.add(ActorSpan(first.idx, root.idx + len(root.text), name, actor_id, "anonymous",
+                                   first.i, root.i + 1))
+
+    def _descriptions(self, doc: Doc, resolved: ResolvedDoc) -> None:
+        """'the French President', 'the American guest': an actor already met, described by role or country."""
+        for chunk in doc.noun_chunks:
+            root = chunk.root
+            if root.lower_ not in DESCRIPTION_HEADS or root.i in resolved.by_token:
+                continue
+            det = chunk[0].lower_
+            if det not in {"the", "his", "her", "their"}:
+                continue
+            # a title right beside a name belongs to that name, not to an earlier actor
+            nxt = doc[chunk.end] if chunk.end < len(doc) else None
+            if nxt is not None and (nxt.i in resolved.by_token or (nxt.text == "," and chunk.end + 1 < len(doc)
+                                                                     and chunk.end + 1 in resolved.by_token)):
+                continue
+            if chunk.start > 0 and doc[chunk.start - 1].text == "," and chunk.start - 2 in resolved.by_token:
+                continue
+            words = [t.lower_ for t in chunk[1:]]
+            country = self.country_in([t.text for t in chunk[1:]])
+            actor_id = self._match_description(words, country, chunk.start, resolved)
+            if actor_id:
+                resolved.add(ActorSpan(chunk.start_char, chunk.end_char, chunk.text, actor_id, "description",
+                                       chunk.start, chunk.end))
+
+    def _match_description(self, words: list[str], country: str | None, before: int,
+                           resolved: ResolvedDoc) -> str | None:
+        content = {w for w in words if w not in {"the", "of", "former", "his", "her"} and w not in self.demonyms}
+        best, best_score = None, 0.0
+        for span in resolved.spans:
+            if span.tok_start >= before:
+                continue
+            actor = resolved.actors[span.actor_id]
+            if actor.type != "PERSON":
+                continue
+            if country and actor.country and actor.country != country:
+                continue
+            role_words = set(re.findall(r"[a-z]+", (actor.role or "").lower()))
+            overlap = len(content & role_words)
+            score = overlap + (0.5 if country and actor.country == country else 0) + span.tok_start / 1e6
+            if (overlap or (country and actor.country == country)) and score > best_score:
+                best, best_score = actor.id, score
+        return best

@@ -1,0 +1,274 @@
+"""The store: one schema, written in SQL that SQLite and PostgreSQL both speak.
+
+Subclasses differ only in how they connect, their placeholder style, and full-text search. Saving a
+document replaces all of its records in one transaction, so a re-ingest is idempotent and an interrupted
+run leaves every document either wholly stored or not at all.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Sequence
+from dataclasses import asdict
+from typing import Any
+
+from parley.records import (
+    Actor,
+    Document,
+    DocumentResult,
+    Event,
+    Mention,
+    Position,
+    Proposal,
+    ProposalStep,
+    Quote,
+    Skipped,
+)
+
+# Each migration is a list of statements; the index + 1 is the schema version.
+MIGRATIONS: list[list[str]] = [
+    [
+        """CREATE TABLE IF NOT EXISTS documents (
+            id TEXT PRIMARY KEY, source TEXT NOT NULL, url TEXT, title TEXT, published TEXT,
+            language TEXT, text TEXT NOT NULL, boilerplate TEXT NOT NULL, raw_hash TEXT NOT NULL,
+            text_hash TEXT NOT NULL, ingested_at TEXT NOT NULL)""",
+        "CREATE INDEX IF NOT EXISTS documents_published ON documents (published)",
+        "CREATE INDEX IF NOT EXISTS documents_text_hash ON documents (text_hash)",
+        """CREATE TABLE IF NOT EXISTS actors (
+            id TEXT PRIMARY KEY, name TEXT NOT NULL, type TEXT NOT NULL, country TEXT, role TEXT,
+            aliases TEXT NOT NULL)""",
+        """CREATE TABLE IF NOT EXISTS mentions (
+            doc TEXT NOT NULL, actor TEXT NOT NULL, start_char INTEGER NOT NULL, end_char INTEGER NOT NULL,
+            text TEXT NOT NULL)""",
+        "CREATE INDEX IF NOT EXISTS mentions_doc ON mentions (doc)",
+        "CREATE INDEX IF NOT EXISTS mentions_actor ON mentions (actor)",
+        """CREATE TABLE IF NOT EXISTS quotes (
+            id TEXT PRIMARY KEY, doc TEXT NOT NULL, speaker TEXT, speaker_text TEXT, cue TEXT,
+            text TEXT NOT NULL, start_char INTEGER NOT NULL, end_char INTEGER NOT NULL,
+            quote_kind TEXT NOT NULL, published TEXT)""",
+        "CREATE INDEX IF NOT EXISTS quotes_doc ON quotes (doc)",
+        "CREATE INDEX IF NOT EXISTS quotes_speaker ON quotes (speaker)",
+        """CREATE TABLE IF NOT EXISTS events (
+            id TEXT PRIMARY KEY, doc TEXT NOT NULL, type TEXT NOT NULL, mode TEXT, source TEXT NOT NULL,
+            target TEXT NOT NULL, when_text TEXT, date TEXT, evidence TEXT NOT NULL,
+            start_char INTEGER NOT NULL, end_char INTEGER NOT NULL, published TEXT)""",
+        "CREATE INDEX IF NOT EXISTS events_doc ON events (doc)",
+        "CREATE INDEX IF NOT EXISTS events_type ON events (type)",
+        "CREATE INDEX IF NOT EXISTS events_date ON events (date)",
+        """CREATE TABLE IF NOT EXISTS event_actors (
+            event TEXT NOT NULL, doc TEXT NOT NULL, actor TEXT NOT NULL, side TEXT NOT NULL)""",
+        "CREATE INDEX IF NOT EXISTS event_actors_actor ON event_actors (actor)",
+        "CREATE INDEX IF NOT EXISTS event_actors_event ON event_actors (event)",
+        "CREATE INDEX IF NOT EXISTS event_actors_doc ON event_actors (doc)",
+        """CREATE TABLE IF NOT EXISTS positions (
+            id TEXT PRIMARY KEY, doc TEXT NOT NULL, actor TEXT NOT NULL, position_kind TEXT NOT NULL,
+            topic TEXT NOT NULL, evidence TEXT NOT NULL, start_char INTEGER NOT NULL,
+            end_char INTEGER NOT NULL, date TEXT)""",
+        "CREATE INDEX IF NOT EXISTS positions_doc ON positions (doc)",
+        "CREATE INDEX IF NOT EXISTS positions_actor_topic ON positions (actor, topic)",
+        """CREATE TABLE IF NOT EXISTS proposals (
+            id TEXT PRIMARY KEY, doc TEXT NOT NULL, proposer TEXT, name TEXT NOT NULL, evidence TEXT NOT NULL,
+            start_char INTEGER NOT NULL, end_char INTEGER NOT NULL, steps TEXT NOT NULL)""",
+        "CREATE INDEX IF NOT EXISTS proposals_doc ON proposals (doc)",
+        """CREATE TABLE IF NOT EXISTS skipped (
+            source TEXT PRIMARY KEY, reason TEXT NOT NULL, at TEXT NOT NULL)""",
+    ],
+]
+
+PER_DOCUMENT_TABLES = ("mentions", "quotes", "events", "event_actors", "positions", "proposals")
+
+
+class Store:
+    """Shared logic; subclasses set `placeholder` and implement connect / search / migrations extras."""
+
+    placeholder = "?"
+    name = "store"
+
+    def __init__(self) -> None:
+        self.conn: Any = None
+
+    # -- plumbing ---------------------------------------------------------------------------------
+    def sql(self, statement: str) -> str:
+        return statement.replace("?", self.placeholder) if self.placeholder != "?" else statement
+
+    def execute(self, statement: str, params: Sequence[Any] = ()) -> Any:
+        cur = self.conn.cursor()
+        cur.execute(self.sql(statement), tuple(params))
+        return cur
+
+    def query(self, statement: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
+        cur = self.execute(statement, params)
+        cols = [c[0] for c in cur.description] if cur.description else []
+        return [dict(zip(cols, row)) for row in cur.fetchall()]
+
+    def query_one(self, statement: str, params: Sequence[Any] = ()) -> dict[str, Any] | None:
+        rows = self.query(statement, params)
+        return rows[0] if rows else None
+
+    def commit(self) -> None:
+        self.conn.commit()
+
+    def close(self) -> None:
+        if self.conn is not None:
+            self.conn.close()
+            self.conn = None
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- schema ------------------------------------------------------------------------------------
+    def migrate(self) -> None:
+        self.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
+        row = self.query_one("SELECT MAX(version) AS v FROM schema_version")
+        current = (row or {}).get("v") or 0
+        for version, statements in enumerate(MIGRATIONS, start=1):
+            if version <= current:
+                continue
+            for statement in statements:
+                self.execute(statement)
+            self.after_migration(version)
+            self.execute("INSERT INTO schema_version (version) VALUES (?)", (version,))
+        self.commit()
+
+    def after_migration(self, version: int) -> None:
+        """Backend-specific additions (full-text indexes)."""
+
+    # -- writing -----------------------------------------------------------------------------------
+    def is_current(self, doc_id: str, raw_hash: str) -> bool:
+        row = self.query_one("SELECT raw_hash FROM documents WHERE id = ?", (doc_id,))
+        return bool(row and row["raw_hash"] == raw_hash)
+
+    def duplicate_of(self, doc_id: str, text_hash: str) -> str | None:
+        row = self.query_one("SELECT id, source FROM documents WHERE text_hash = ? AND id <> ?", (text_hash, doc_id))
+        return row["source"] if row else None
+
+    def save(self, result: DocumentResult, text_hash: str, now: str) -> None:
+        """Replace everything stored for this document with `result`, in one transaction."""
+        d = result.document
+        try:
+            for table in PER_DOCUMENT_TABLES:
+                self.execute(f"DELETE FROM {table} WHERE doc = ?", (d.id,))
+            self.execute("DELETE FROM documents WHERE id = ?", (d.id,))
+            self.execute("DELETE FROM skipped WHERE source = ?", (d.source,))
+            self.execute(
+                "INSERT INTO documents (id, source, url, title, published, language, text, boilerplate, raw_hash,"
+                " text_hash, ingested_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (d.id, d.source, d.url, d.title, d.published.isoformat() if d.published else None, d.language,
+                 d.text, json.dumps(d.boilerplate, ensure_ascii=False), d.raw_hash, text_hash, now))
+            for a in result.actors:
+                self.upsert_actor(a)
+            self.executemany("INSERT INTO mentions (doc, actor, start_char, end_char, text) VALUES (?, ?, ?, ?, ?)",
+                             [(m.doc, m.actor, m.start, m.end, m.text) for m in result.mentions])
+            published = d.published.isoformat() if d.published else None
+            self.executemany(
+                "INSERT INTO quotes (id, doc, speaker, speaker_text, cue, text, start_char, end_char, quote_kind,"
+                " published) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [(q.id, q.doc, q.speaker, q.speaker_text, q.cue, q.text, q.start, q.end, q.quote_kind, published)
+                 for q in result.quotes])
+            self.executemany(
+                "INSERT INTO events (id, doc, type, mode, source, target, when_text, date, evidence, start_char,"
+                " end_char, published) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [(e.id, e.doc, e.type, e.mode, json.dumps(e.source), json.dumps(e.target), e.when, e.date,
+                  e.evidence, e.start, e.end, published) for e in result.events])
+            self.executemany(
+                "INSERT INTO event_actors (event, doc, actor, side) VALUES (?, ?, ?, ?)",
+                [(e.id, e.doc, a, side) for e in result.events
+                 for side, actors in (("source", e.source), ("target", e.target)) for a in actors])
+            self.executemany(
+                "INSERT INTO positions (id, doc, actor, position_kind, topic, evidence, start_char, end_char, date)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [(p.id, p.doc, p.actor, p.position_kind, p.topic, p.evidence, p.start, p.end, p.date)
+                 for p in result.positions])
+            self.executemany(
+                "INSERT INTO proposals (id, doc, proposer, name, evidence, start_char, end_char, steps)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [(p.id, p.doc, p.proposer, p.name, p.evidence, p.start, p.end,
+                  json.dumps([asdict(s) for s in p.steps], ensure_ascii=False)) for p in result.proposals])
+            self.after_save(result)
+            self.commit()
+        except Exception:
+            self.conn.rollback()
+            raise
+
+    def after_save(self, result: DocumentResult) -> None:
+        """Backend-specific index maintenance."""
+
+    def executemany(self, statement: str, rows: list[tuple[Any, ...]]) -> None:
+        if rows:
+            self.conn.cursor().executemany(self.sql(statement), rows)
+
+    def upsert_actor(self, actor: Actor) -> None:
+        row = self.query_one("SELECT aliases, role, country FROM actors WHERE id = ?", (actor.id,))
+        if row is None:
+            self.execute("INSERT INTO actors (id, name, type, country, role, aliases) VALUES (?, ?, ?, ?, ?, ?)",
+                         (actor.id, actor.name, actor.type, actor.country, actor.role,
+                          json.dumps(actor.aliases, ensure_ascii=False)))
+            return
+        aliases = json.loads(row["aliases"])
+        aliases += [a for a in actor.aliases if a not in aliases]
+        self.execute("UPDATE actors SET aliases = ?, role = ?, country = ? WHERE id = ?",
+                     (json.dumps(aliases, ensure_ascii=False), row["role"] or actor.role,
+                      row["country"] or actor.country, actor.id))
+
+    def record_skip(self, skipped: Skipped, now: str) -> None:
+        self.execute("DELETE FROM skipped WHERE source = ?", (skipped.source,))
+        self.execute("INSERT INTO skipped (source, reason, at) VALUES (?, ?, ?)", (skipped.source, skipped.reason, now))
+        self.commit()
+
+    # -- reading -----------------------------------------------------------------------------------
+    def documents(self) -> Iterator[Document]:
+        for row in self.query("SELECT * FROM documents ORDER BY published, id"):
+            yield _document(row)
+
+    def document(self, doc_id: str) -> Document | None:
+        row = self.query_one("SELECT * FROM documents WHERE id = ?", (doc_id,))
+        return _document(row) if row else None
+
+    def actors(self) -> list[Actor]:
+        return [Actor(id=r["id"], name=r["name"], type=r["type"], country=r["country"], role=r["role"],
+                      aliases=json.loads(r["aliases"])) for r in self.query("SELECT * FROM actors ORDER BY id")]
+
+    def result(self, doc_id: str) -> DocumentResult | None:
+        """Everything stored for one document, as the records the pipeline produced."""
+        document = self.document(doc_id)
+        if document is None:
+            return None
+        p = (doc_id,)
+        mentions = [Mention(r["doc"], r["actor"], r["start_char"], r["end_char"], r["text"])
+                    for r in self.query("SELECT * FROM mentions WHERE doc = ? ORDER BY start_char", p)]
+        quotes = [Quote(r["id"], r["doc"], r["speaker"], r["speaker_text"], r["cue"], r["text"], r["start_char"],
+                        r["end_char"], r["quote_kind"])
+                  for r in self.query("SELECT * FROM quotes WHERE doc = ? ORDER BY start_char", p)]
+        events = [Event(r["id"], r["doc"], r["type"], r["mode"], json.loads(r["source"]), json.loads(r["target"]),
+                        r["when_text"], r["date"], r["evidence"], r["start_char"], r["end_char"])
+                  for r in self.query("SELECT * FROM events WHERE doc = ? ORDER BY start_char", p)]
+        positions = [Position(r["id"], r["doc"], r["actor"], r["position_kind"], r["topic"], r["evidence"],
+                              r["start_char"], r["end_char"], r["date"])
+                     for r in self.query("SELECT * FROM positions WHERE doc = ? ORDER BY start_char", p)]
+        proposals = [Proposal(r["id"], r["doc"], r["proposer"], r["name"], r["evidence"], r["start_char"],
+                              r["end_char"], [ProposalStep(**s) for s in json.loads(r["steps"])])
+                     for r in self.query("SELECT * FROM proposals WHERE doc = ? ORDER BY start_char", p)]
+        return DocumentResult(document, [], mentions, quotes, events, positions, proposals)
+
+    def skipped(self) -> list[Skipped]:
+        return [Skipped(r["source"], r["reason"]) for r in self.query("SELECT * FROM skipped ORDER BY source")]
+
+    def counts(self) -> dict[str, int]:
+        tables = ("documents", "actors", "mentions", "quotes", "events", "positions", "proposals", "skipped")
+        return {t: self.query_one(f"SELECT COUNT(*) AS n FROM {t}")["n"] for t in tables}
+
+    def search_quotes(self, q: str, speaker: str | None = None, limit: int = 50, offset: int = 0
+                      ) -> list[dict[str, Any]]:
+        raise NotImplementedError
+
+
+def _document(row: dict[str, Any]) -> Document:
+    from datetime import date
+
+    return Document(id=row["id"], source=row["source"], text=row["text"], title=row["title"], url=row["url"],
+                    published=date.fromisoformat(row["published"]) if row["published"] else None,
+                    language=row["language"] or "en", boilerplate=json.loads(row["boilerplate"]),
+                    raw_hash=row["raw_hash"])
