@@ -8,19 +8,25 @@ from reported predictions of officials and institutions.
 
 from __future__ import annotations
 
+import re
+
 from spacy.tokens import Span, Token
 
 from parley.kb import KnowledgeBase
-from parley.records import Event, Quote, content_hash
+from parley.records import Event, Position, Quote, content_hash
 from parley.resolve.actors import ResolvedDoc
 from parley.resolve.time import resolve_time
 
 TARGET_PREPS = {"to", "with", "from", "against", "on", "toward", "towards", "for", "at", "into", "of"}
 CONDITIONAL_MARKS = {"if", "unless", "whether", "once"}
 MODALS_HYPOTHETICAL = {"may", "might", "could"}
+EPISTEMIC = {"unlikely", "likely", "possible", "impossible", "probable", "improbable"}
 # Verbs whose subject performs the act on behalf of its object being the thing delivered ('supports X with')
 SYMMETRIC_NOUNS = {"call", "conversation", "meeting", "talks", "contact", "coordination", "dialogue",
                    "consultation", "consultations", "negotiations", "fighting", "exchange"}
+SPEECH_ACT_TYPES = {"ACCUSE", "THREATEN", "REQUEST", "REJECT", "PROTEST"}
+POSITION_EVENT = {"rejection": "REJECT", "red_line": "REJECT", "demand": "REQUEST", "offer": "AGREE",
+                  "acceptance": "SUPPORT", "assessment": "ASSESS"}
 ASSESS_VERBS = {"suggest", "predict", "estimate", "assess", "fear", "expect", "forecast", "believe", "judge"}
 
 
@@ -37,15 +43,37 @@ class EventExtractor:
                 self.noun_types.setdefault(lemma, []).append(etype)
             for lemma, mode in (spec.get("modes") or {}).items():
                 self.modes[(etype, lemma)] = mode
+        self.phrases = {etype: [re.compile(p, re.I) for p in spec.get("phrases") or []]
+                        for etype, spec in self.triggers.items()}
 
     # -- context tests -------------------------------------------------------------------------------------
     @staticmethod
     def negated(tok: Token) -> bool:
-        heads = [tok] + ([tok.head] if tok.dep_ in {"xcomp", "ccomp"} else [])
+        heads = [tok] + ([tok.head] if tok.dep_ in {"xcomp", "ccomp", "nsubj", "dobj", "nsubjpass"} else [])
         return any(c.dep_ == "neg" or c.lower_ in {"never", "no"} for h in heads for c in h.children)
 
     @staticmethod
     def hypothetical(tok: Token) -> bool:
+        """Inside a conditional clause, or under a modal of possibility: not an event that happened."""
+        node = tok
+        for _ in range(4):  # 'may decide to use them to target': the modal sits on an ancestor
+            if any(c.dep_ == "aux" and c.lower_ in MODALS_HYPOTHETICAL for c in node.children):
+                return True
+            if any(c.dep_ == "acomp" and c.lower_ in EPISTEMIC for c in node.children):
+                return True
+            if node.dep_ not in {"xcomp", "conj", "ccomp", "advcl", "pcomp", "pobj", "prep"} or node.head.i == node.i:
+                break
+            node = node.head
+        if tok.dep_ in {"relcl", "acl"} and any(c.lower_ == "would" for c in tok.children):
+            return True
+        clause_start = tok.sent.start
+        for i in range(tok.i - 1, tok.sent.start - 1, -1):
+            if tok.doc[i].text in {";", ":"}:
+                clause_start = i
+                break
+        before = tok.doc[clause_start : tok.i].text.lower()
+        if re.search(r"\b(?:in the event (?:that|of)|in case|if|unless|whether)\b", before):
+            return True
         node = tok
         while True:
             if any(c.dep_ == "mark" and c.lower_ in CONDITIONAL_MARKS for c in node.children):
@@ -66,6 +94,8 @@ class EventExtractor:
             return None
         if not types:
             return None
+        if tok.pos_ == "VERB" and any(c.dep_ == "ccomp" for c in tok.children) and not set(types) & SPEECH_ACT_TYPES:
+            return None  # 'confirmed that ...' reports speech; its content, not the verb, is the act
         # context picks among several types: a 'phone call' is a contact, a 'call for' a request
         if "CONSULT" in types and lemma == "call":
             if tok.pos_ == "NOUN" and any(c.lower_ in {"phone", "telephone"} for c in tok.children) or \
@@ -77,9 +107,8 @@ class EventExtractor:
             return "CONSULT" if tok.pos_ == "NOUN" else None
         if lemma == "support" and any(c.lower_ == "with" for c in tok.children):
             return "AID"
-        if lemma in {"provide", "send", "supply", "deliver"} and tok.pos_ == "VERB" and any(
-                c.lower_ in {"will", "would"} for c in tok.children):
-            return "AGREE"  # a promise to deliver
+        if tok.pos_ == "VERB" and set(types) & {"AID", "SUPPORT", "COOPERATE"} and _promised(tok):
+            return "AGREE"  # a promise to deliver or support is an agreement (PLOVER: pledge)
         return types[0]
 
     # -- actors ---------------------------------------------------------------------------------------------
@@ -96,7 +125,10 @@ class EventExtractor:
                 if a and a not in lst:
                     lst.append(a)
             if not actor and deep:
+                inner = {t.i for r in node.subtree if r.dep_ in {"relcl", "acl"} for t in r.subtree}
                 for sub in node.subtree:
+                    if sub.i in inner:
+                        continue  # 'the country that Russia is attacking': a relative clause has its own actors
                     if sub.i in rd.by_token and rd.by_token[sub.i].actor_id not in lst:
                         lst.append(rd.by_token[sub.i].actor_id)
                         break
@@ -112,6 +144,11 @@ class EventExtractor:
                 elif c.dep_ == "prep" and c.lower_ in TARGET_PREPS:
                     for obj in c.children:
                         add(target, obj)
+            if not source and tok.lower_ in SYMMETRIC_NOUNS:
+                between = next((t for t in tok.doc[tok.i + 1 : tok.sent.end] if t.lower_ == "between"), None)
+                if between is not None:
+                    for obj in between.children:
+                        add(source, obj)
             if not source and tok.head.pos_ == "VERB" and tok.dep_ in {"dobj", "attr", "nsubjpass"}:
                 verb = tok.head
         if verb is not None:
@@ -138,10 +175,6 @@ class EventExtractor:
                     add(source, head, deep=False)
         if not source and speaker:
             source.append(speaker)
-        if not source:  # nearest actor before the trigger in its sentence
-            before = [rd.by_token[i].actor_id for i in range(tok.sent.start, tok.i) if i in rd.by_token]
-            if before:
-                source.append(before[-1])
         target = [t for t in target if t not in source]
         if not target:
             after = [rd.by_token[i].actor_id for i in range(tok.i + 1, tok.sent.end) if i in rd.by_token]
@@ -151,17 +184,22 @@ class EventExtractor:
         return source, target
 
     # -- the pass ------------------------------------------------------------------------------------------
-    def __call__(self, rd: ResolvedDoc, quotes: list[Quote]) -> list[Event]:
+    def __call__(self, rd: ResolvedDoc, quotes: list[Quote], positions: list[Position] = ()) -> list[Event]:
         events: list[Event] = []
         text = rd.document.text
         published = rd.document.published
+        title = rd.document.title
+        title_end = len(title) if title and text.startswith(title) else 0
         for sent in rd.doc.sents:
-            if sent.start_char == 0 and rd.document.title and text.startswith(rd.document.title):
+            if title_end and sent.start_char < title_end:
                 continue  # the headline restates the body
             speaker = _speaker_at(sent, quotes)
             seen_types: set[str] = set()
-            for tok in sent:
-                etype = self.type_of(tok)
+            candidates = [(tok, self.type_of(tok)) for tok in sent]
+            candidates += self._phrase_triggers(sent)
+            # main-clause acts first: a trigger nearer the root of the parse is the sentence's event
+            candidates.sort(key=lambda c: (_depth(c[0]), c[0].i))
+            for tok, etype in candidates:
                 if etype is None or etype in seen_types or self.negated(tok) or self.hypothetical(tok):
                     continue
                 source, target = self.actors_of(tok, rd, speaker)
@@ -171,10 +209,22 @@ class EventExtractor:
                 events.append(self._event(rd, sent, tok, etype, source, target, published))
                 if len(seen_types) >= 2:
                     break
-        events.extend(self._assessments(rd, quotes, events))
+        events.extend(self._from_positions(rd, quotes, list(positions), events))
         for e in events:
             e.id = content_hash(f"{e.doc}:event:{e.start}:{e.end}:{e.type}")
         return events
+
+    def _phrase_triggers(self, sent: Span) -> list[tuple[Token, str | None]]:
+        """Multi-word triggers ('took control of', 'cut ties'): the phrase's first token stands for it."""
+        out: list[tuple[Token, str | None]] = []
+        for etype, patterns in self.phrases.items():
+            for pattern in patterns:
+                for m in pattern.finditer(sent.text):
+                    span = sent.doc.char_span(sent.start_char + m.start(), sent.start_char + m.end(),
+                                              alignment_mode="expand")
+                    if span is not None:
+                        out.append((span.root, etype))
+        return out
 
     def _event(self, rd: ResolvedDoc, sent: Span, tok: Token, etype: str, source: list[str],
                target: list[str], published) -> Event:
@@ -189,35 +239,55 @@ class EventExtractor:
                      when=when.text if when else None, date=when.date if when else None,
                      evidence=evidence, start=start, end=start + len(evidence))
 
-    def _assessments(self, rd: ResolvedDoc, quotes: list[Quote], events: list[Event]) -> list[Event]:
-        """Predictions and judgements reported from officials and institutions are ASSESS events."""
+    def _from_positions(self, rd: ResolvedDoc, quotes: list[Quote], positions: list[Position],
+                        events: list[Event]) -> list[Event]:
+        """Stated positions are speech acts: a refusal is REJECT, a demand REQUEST, an offer AGREE, an
+        endorsement SUPPORT, and an official's or institution's judgement ASSESS (PLOVER reads them so)."""
         out: list[Event] = []
-        for q in quotes:
-            if not q.speaker:
+        for pos in positions:
+            etype = POSITION_EVENT.get(pos.position_kind)
+            if etype is None:
                 continue
-            actor = rd.actors.get(q.speaker)
-            if actor is None or (actor.id.startswith("person:") and not _is_official(actor.role)):
+            quote = next((q for q in quotes if q.start <= pos.start and pos.end <= q.end and q.speaker), None)
+            source = quote.speaker if quote else pos.actor
+            actor = rd.actors.get(source)
+            if actor is None:
                 continue
-            cue = (q.cue or "").lower()
-            span = rd.doc.char_span(q.start, q.end, alignment_mode="expand")
+            if etype == "ASSESS" and actor.type == "PERSON" and not _is_official(actor.role):
+                continue  # commentators' opinions are positions, not events
+            span = rd.doc.char_span(pos.start, pos.end, alignment_mode="expand")
             if span is None:
                 continue
-            predictive = any(t.lower_ in {"unlikely", "likely", "will", "would", "may", "fears"} for t in span)
-            if not (cue.rstrip("sd") in ASSESS_VERBS or cue.startswith(("suggest", "fear", "according"))
-                    or predictive):
-                continue
             sent = span[0].sent
-            if any(e.start <= sent.start_char < e.end and e.type == "ASSESS" for e in events + out):
+            if any(e.type == etype and e.start <= sent.start_char < e.end for e in events + out):
                 continue
-            if any(e.start <= sent.start_char < e.end for e in events) and not predictive:
-                continue
-            targets = [a for a in rd.actors_in(span.start, span.end) if a != q.speaker][:2]
+            own = {source, actor.country}
+            targets = [a for a in rd.actors_in(sent.start, sent.end) if a not in own][:2]
             when = resolve_time(sent.text, rd.document.published)
             evidence = rd.document.text[sent.start_char:sent.end_char].strip()
-            out.append(Event(id="", doc=rd.document.id, type="ASSESS", mode="statement", source=[q.speaker],
+            out.append(Event(id="", doc=rd.document.id, type=etype, mode="statement", source=[source],
                              target=targets, when=when.text if when else None, date=when.date if when else None,
                              evidence=evidence, start=sent.start_char, end=sent.start_char + len(evidence)))
         return out
+
+
+def _promised(tok: Token) -> bool:
+    """'will provide', 'would continue to support': a future commitment rather than a delivery."""
+    node = tok
+    for _ in range(3):
+        if any(c.dep_ == "aux" and c.lower_ in {"will", "would", "shall", "'ll"} for c in node.children):
+            return True
+        if node.dep_ not in {"xcomp", "conj"} or node.head.i == node.i:
+            return False
+        node = node.head
+    return False
+
+
+def _depth(tok: Token) -> int:
+    depth = 0
+    while tok.head.i != tok.i and depth < 50:
+        tok, depth = tok.head, depth + 1
+    return depth
 
 
 def _is_official(role: str | None) -> bool:

@@ -1,9 +1,14 @@
 """Extract stage, positions: what each party wants, offers, rejects or judges, by topic.
 
 A position is read from a stated view (a quote, direct or indirect) or from a clause whose subject is
-an actor. The clause is cut into segments at list boundaries (', and', ';'), so 'conditions are to X,
-Y and Z' gives one position per condition; each segment gets a kind from kb `position_cues` and a
-topic from kb `topics`. Segments with no topic cue are not positions.
+an actor. The text is cut into segments at list boundaries (', and', ';') and before conditional
+clauses ('if', 'provided that'), so 'conditions are to X, Y and Z' gives one position per condition and
+'grant guarantees if it returns to talks' gives an offer and its condition. Each segment gets a kind
+from kb `position_cues` (an ordered list: first match wins) and a topic from kb `topics`; a segment
+that names no topic inherits the topic of its whole statement.
+
+Who holds it: the speaker of a statement; but where the segment's own subject is a state or an
+organisation stating intent ('Moscow will try to ...'), that party.
 """
 
 from __future__ import annotations
@@ -15,9 +20,14 @@ from parley.kb import KnowledgeBase
 from parley.records import Position, Quote, content_hash
 from parley.resolve.actors import ResolvedDoc
 
-SEGMENT_BOUNDARY = re.compile(r",\s+(?:and\s+)?(?:thirdly\s+|secondly\s+|finally\s+)?|;\s+|\s+and\s+(?:thirdly|"
-                              r"secondly|finally|then)\s+|\s+and\s+(?=(?:to\s+)?[a-z]+\s+(?:the|all|a|an)\b)")
+SEGMENT_BOUNDARY = re.compile(
+    r",\s+(?:and\s+)?(?:thirdly\s+|secondly\s+|finally\s+)?|;\s+|:\s+"
+    r"|\s+and\s+(?:thirdly|secondly|finally|then)\s+"
+    r"|\s+and\s+(?=(?:to\s+)?[a-z]+\s+(?:the|all|a|an)\b)"
+    r"|\s+(?=(?:only\s+)?if\b|provided\b|unless\b|as long as\b|on condition\b)"
+)
 MIN_SEGMENT_WORDS = 3
+INTENT_KINDS = {"demand", "offer", "rejection", "condition", "red_line", "acceptance"}
 
 
 @dataclass
@@ -39,17 +49,14 @@ def segments(text: str, start: int) -> list[Segment]:
 
 class PositionExtractor:
     def __init__(self, kb: KnowledgeBase) -> None:
-        self.cues = {kind: [re.compile(p, re.I) for p in patterns]
-                     for kind, patterns in kb.table("position_cues").items()}
+        self.cues = [(entry["kind"], [re.compile(p, re.I) for p in entry["patterns"]])
+                     for entry in kb.lexicon.get("position_cues") or []]
         self.topics = {topic: [re.compile(p, re.I) for p in patterns]
                        for topic, patterns in kb.table("topics").items()}
 
-    def kind(self, text: str, context: str = "") -> str | None:
-        for kind, patterns in self.cues.items():  # the YAML order is the priority
+    def kind(self, text: str) -> str | None:
+        for kind, patterns in self.cues:
             if any(p.search(text) for p in patterns):
-                return kind
-        for kind, patterns in self.cues.items():
-            if context and any(p.search(context) for p in patterns):
                 return kind
         return None
 
@@ -59,6 +66,20 @@ class PositionExtractor:
                 return topic
         return None
 
+    def holder(self, rd: ResolvedDoc, seg: Segment, speaker: str, kind: str) -> str:
+        """A party stating its own intent inside reported speech holds the position itself."""
+        if kind not in INTENT_KINDS:
+            return speaker
+        span = rd.doc.char_span(seg.start, seg.end, alignment_mode="expand")
+        if span is None:
+            return speaker
+        for tok in span:
+            if tok.dep_ == "nsubj" and tok.i in rd.by_token:
+                actor = rd.actors.get(rd.by_token[tok.i].actor_id)
+                if actor and actor.type in {"COUNTRY", "ORG"} and rd.by_token[tok.i].kind != "demonym":
+                    return actor.id
+        return speaker
+
     def __call__(self, rd: ResolvedDoc, quotes: list[Quote]) -> list[Position]:
         text = rd.document.text
         positions: list[Position] = []
@@ -67,42 +88,41 @@ class PositionExtractor:
         def emit(actor: str, kind: str, topic: str, start: int, end: int) -> None:
             evidence = text[start:end].strip(" ,.;:\u201c\u201d\"")
             start = text.find(evidence, start)
-            if any(s <= start and start + len(evidence) <= e for s, e in taken):
+            end = start + len(evidence)
+            if any(s <= start and end <= e for s, e in taken):
                 return
-            taken.append((start, start + len(evidence)))
+            taken.append((start, end))
             positions.append(Position(id="", doc=rd.document.id, actor=actor, position_kind=kind, topic=topic,
-                                      evidence=evidence, start=start, end=start + len(evidence),
+                                      evidence=evidence, start=start, end=end,
                                       date=rd.document.published.isoformat() if rd.document.published else None))
 
-        # stated views: the speaker holds the position
+        def read(statement: str, start: int, speaker: str) -> None:
+            whole_topic = self.topic(statement)
+            whole_kind = self.kind(statement)
+            for seg in segments(statement, start):
+                kind = self.kind(seg.text) or whole_kind
+                topic = self.topic(seg.text) or whole_topic
+                if kind and topic:
+                    emit(self.holder(rd, seg, speaker, kind), kind, topic, seg.start, seg.end)
+
+        # stated views: longest first, so a clause inside a longer quote is not read twice
         for q in sorted(quotes, key=lambda q: -(q.end - q.start)):
-            if not q.speaker:
-                continue
-            sentence = _sentence_around(rd, q.start)
-            for seg in segments(q.text, q.start):
-                topic = self.topic(seg.text)
-                kind = self.kind(seg.text, context=sentence)
-                if topic and kind:
-                    emit(q.speaker, kind, topic, seg.start, seg.end)
-        # reported acts: '<actor> opposed ...', '<actor> has been resisting pressure ...'
+            if q.speaker:
+                read(q.text, q.start, q.speaker)
+        # reported acts outside quotes: '<actor> opposed ...', '<actor> has been resisting pressure ...'
         for sent in rd.doc.sents:
+            if any(q.start < sent.end_char and sent.start_char < q.end for q in quotes):
+                continue
             root = sent.root
             subj = next((c for c in root.children if c.dep_ in {"nsubj", "nsubjpass"}), None)
             actor = rd.actor_of(subj) if subj is not None else None
             if actor is None:
                 continue
-            if any(q.start <= sent.start_char and sent.end_char <= q.end for q in quotes):
-                continue
             clause = text[subj.idx : sent.end_char]
-            topic, kind = self.topic(clause), self.kind(clause)
-            if topic and kind and kind != "assessment":
-                emit(actor, kind, topic, subj.idx, sent.end_char)
+            kind = self.kind(clause)
+            if kind and kind != "assessment" and self.topic(clause):
+                read(clause, subj.idx, actor)
         for p in positions:
             p.id = content_hash(f"{p.doc}:position:{p.start}:{p.end}:{p.topic}")
         positions.sort(key=lambda p: p.start)
         return positions
-
-
-def _sentence_around(rd: ResolvedDoc, char: int) -> str:
-    span = rd.doc.char_span(char, char + 1, alignment_mode="expand")
-    return span[0].sent.text if span is not None else ""

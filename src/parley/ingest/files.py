@@ -9,7 +9,7 @@ from __future__ import annotations
 import codecs
 import io
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
@@ -31,6 +31,8 @@ _BOMS = (
     (codecs.BOM_UTF16_BE, "utf-16"),
 )
 _ISO_DATE = re.compile(r"\s*(\d{4})-(\d{2})-(\d{2})(?![\d])")
+# names the charset a file declares in its head bytes (HTML's <meta charset>)
+Hint = Callable[[bytes], str | None]
 DATE_FIELDS = ("published", "date", "published_at")
 CONTENT_FIELDS = ("text", "html")
 RECORD_FIELDS = frozenset((*CONTENT_FIELDS, "url", "title", *DATE_FIELDS))
@@ -129,7 +131,7 @@ def _decodes(sample: bytes, encoding: str, complete: bool) -> bool:
     return True
 
 
-def read_text(path: Path, max_bytes: int, hint=None) -> str | Skipped:
+def read_text(path: Path, max_bytes: int, hint: Hint | None = None) -> str | Skipped:
     """The decoded content of a whole-document file, or why it can't be had.
 
     The size is checked with stat() before anything is read, so a huge file costs nothing.
@@ -148,7 +150,7 @@ def read_text(path: Path, max_bytes: int, hint=None) -> str | Skipped:
     return decode_bytes(source, data, hint)
 
 
-def decode_bytes(source: str, data: bytes, hint=None) -> str | Skipped:
+def decode_bytes(source: str, data: bytes, hint: Hint | None = None) -> str | Skipped:
     """Bytes to text, with the same checks and reasons as a file: empty, binary, undecodable."""
     if not data.strip():
         return Skipped(source, "empty")
@@ -248,11 +250,12 @@ def parse_date(value: Any) -> date | None:
         return None
 
 
-def record_from_fields(source: str, fields: dict[str, Any], max_bytes: int) -> RawDocument | Skipped:
-    """A RawDocument from the fields of one record (a JSON object or a CSV row).
+def record_from_fields(source: str, fields: dict[str, Any], max_bytes: int) -> RawDocument | str:
+    """A RawDocument from the fields of one record (a JSON object or a CSV row), or the reason it
+    can't be one; the caller knows where the record sits and makes the Skipped.
 
     `text` wins over `html` when both are filled: a provider who gives the text has already
-    extracted the body. Fields other than the known ones are kept in `meta`."""
+    extracted the body. Field names are matched without case; the unknown ones are kept in `meta`."""
     fields = {str(key).strip().lower(): value for key, value in fields.items() if key is not None}
     content, content_type = None, "text"
     for name in CONTENT_FIELDS:
@@ -262,13 +265,12 @@ def record_from_fields(source: str, fields: dict[str, Any], max_bytes: int) -> R
             break
     if content is None:
         present = [name for name in CONTENT_FIELDS if name in fields]
-        if present and all(fields[name] is None or isinstance(fields[name], str) for name in present):
-            return Skipped(source, "empty")
-        if present:
-            return Skipped(source, f"'{present[0]}' is not a string")
-        return Skipped(source, "no 'text' or 'html' field")
+        if not present:
+            return "no 'text' or 'html' field"
+        wrong = [name for name in present if not (fields[name] is None or isinstance(fields[name], str))]
+        return f"'{wrong[0]}' is not a string" if wrong else "empty"
     if len(content) > max_bytes:
-        return Skipped(source, f"too large: {len(content)} characters")
+        return f"too large: {len(content)} characters"
     published = None
     for name in DATE_FIELDS:
         published = parse_date(fields.get(name))

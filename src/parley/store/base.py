@@ -220,7 +220,7 @@ class Store:
 
     # -- reading -----------------------------------------------------------------------------------
     def documents(self) -> Iterator[Document]:
-        for row in self.query("SELECT * FROM documents ORDER BY published, id"):
+        for row in self.query("SELECT * FROM documents ORDER BY published IS NOT NULL, published, id"):
             yield _document(row)
 
     def document(self, doc_id: str) -> Document | None:

@@ -1,0 +1,105 @@
+"""Extraction on short reports written for these tests: quotes, speakers, events, positions, plans."""
+
+from datetime import date
+
+import pytest
+
+from parley.records import Document
+
+
+def run(pipeline, text, published=date(2023, 3, 10)):
+    return pipeline.extract(Document(id="t", source="t.txt", text=text, published=published))
+
+
+def actor_name(result, actor_id):
+    return {a.id: a.name for a in result.actors}.get(actor_id, actor_id)
+
+
+def test_direct_quote_with_title_and_later_surname(pipeline):
+    text = ("Talks stall over prisoners\n\n"
+            "Deputy Foreign Minister Ivan Sokolenko said on Friday that the talks had stalled. "
+            "\u201cWe will not sign anything under pressure,\u201d Sokolenko told reporters.")
+    r = run(pipeline, text)
+    direct = [q for q in r.quotes if q.quote_kind == "direct"]
+    assert [q.text for q in direct] == ["We will not sign anything under pressure"]
+    speaker = next(a for a in r.actors if a.id == direct[0].speaker)
+    assert speaker.name == "Ivan Sokolenko"
+    assert speaker.role == "Deputy Foreign Minister"
+    indirect = [q for q in r.quotes if q.quote_kind == "indirect"]
+    assert any(q.text.startswith("the talks had stalled") and q.speaker == speaker.id for q in indirect)
+
+
+def test_unbalanced_guillemet_and_inserted_attribution(pipeline):
+    text = ("Envoy speaks\n\nThe envoy was blunt: \u00abThe front will not move this winter. And \u2013 "
+            "according to a senior NATO official \u2013 the war will be long.")
+    r = run(pipeline, text)
+    texts = [q.text for q in r.quotes if q.quote_kind == "direct"]
+    assert "The front will not move this winter." in texts[0]
+    assert texts[-1].startswith("the war will be long")
+    speakers = {actor_name(r, q.speaker) for q in r.quotes if q.quote_kind == "direct"}
+    assert "senior NATO official" in speakers
+
+
+def test_kb_metonym_speaker_and_spans_are_exact(pipeline):
+    text = "Kremlin reacts\n\nThe Kremlin said it was ready to resume talks with Kyiv on a ceasefire."
+    r = run(pipeline, text)
+    q = next(q for q in r.quotes if q.quote_kind == "indirect")
+    assert q.speaker == "RUS"
+    assert text[q.start:q.end] == q.text
+    for m in r.mentions:
+        assert text[m.start:m.end] == m.text
+    assert {"RUS", "UKR"} <= {m.actor for m in r.mentions}
+
+
+def test_places_are_not_people(pipeline):
+    r = run(pipeline, "Front line\n\nFighting continued in Donbass while Kyiv asked for more air defence.")
+    people = [a for a in r.actors if a.type == "PERSON"]
+    assert not any(a.name in {"Donbass", "Kyiv"} for a in people)
+
+
+def test_phone_call_event_between_two_officials(pipeline):
+    text = ("Defence chiefs talk\n\nOn Tuesday there was a phone call between Lloyd Austin and "
+            "Sergei Shoigu, the first since the war began.")
+    r = run(pipeline, text)
+    consult = [e for e in r.events if e.type == "CONSULT"]
+    assert consult, r.events
+    names = {actor_name(r, a) for a in consult[0].source}
+    assert {"Lloyd Austin", "Sergei Shoigu"} <= names
+    assert consult[0].mode == "phone call"
+    assert consult[0].date == "2023-03-07"
+
+
+def test_negated_and_conditional_acts_are_not_events(pipeline):
+    text = ("No deal\n\nFrance did not send tanks to Ukraine. If Russia attacks Moldova, NATO will respond.")
+    r = run(pipeline, text)
+    assert not [e for e in r.events if e.type in {"AID", "ASSAULT"}]
+
+
+def test_red_line_and_condition_positions(pipeline):
+    text = ("Kyiv sets terms\n\nPresidential adviser Mykhailo Podolyak said a ceasefire is impossible without "
+            "the withdrawal of Russian troops. Moscow said it would resume negotiations provided that "
+            "Ukraine drops its bid to join NATO.")
+    r = run(pipeline, text)
+    kinds = {(p.position_kind, p.topic) for p in r.positions}
+    assert ("red_line", "ceasefire") in kinds
+    assert any(k == "condition" and t in {"nato", "negotiations"} for k, t in kinds)
+    red = next(p for p in r.positions if p.position_kind == "red_line")
+    assert text[red.start:red.end] == red.evidence
+
+
+def test_multi_step_plan(pipeline):
+    text = ("Rome offers a plan\n\nThe plan presented by Italy has three stages. The first stage is a "
+            "ceasefire under international monitoring. The second stage covers talks on the status of "
+            "occupied regions. The third stage is a European security conference.")
+    r = run(pipeline, text)
+    assert len(r.proposals) == 1
+    steps = r.proposals[0].steps
+    assert [s.order for s in steps] == [1, 2, 3]
+    assert steps[0].evidence.startswith("first stage is a ceasefire")
+    assert r.proposals[0].proposer == "ITA"
+
+
+@pytest.mark.parametrize("text", ["", "   ", "\n\n"])
+def test_empty_text_gives_empty_result(pipeline, text):
+    r = run(pipeline, text)
+    assert r.quotes == [] and r.events == [] and r.positions == []
