@@ -49,9 +49,9 @@ class Pipeline:
         doc = doc if doc is not None else self.annotator(document.text)
         resolved = self.resolver.resolve(document, doc)
         quotes = self.quotes(resolved)
-        positions = self.positions(resolved, quotes)
-        events = self.events(resolved, quotes, positions)
         proposals = self.proposals(resolved, quotes)
+        positions = self.positions(resolved, quotes, proposals, self.proposals.passages)
+        events = self.events(resolved, quotes, positions)
         used = {m.actor for m in resolved.mentions()} | {q.speaker for q in quotes if q.speaker} | {
             a for e in events for a in e.source + e.target} | {p.actor for p in positions} | {
             p.proposer for p in proposals if p.proposer}

@@ -14,15 +14,16 @@ organisation stating intent ('Moscow will try to ...'), that party.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from parley.kb import KnowledgeBase
-from parley.records import Position, Quote, content_hash
+from parley.records import Position, Proposal, Quote, content_hash
 from parley.resolve.actors import ResolvedDoc
 
 SEGMENT_BOUNDARY = re.compile(
     r",\s+(?:and\s+)?(?:thirdly\s+|secondly\s+|finally\s+)?|;\s+|:\s+"
-    r"|\s+and\s+(?:thirdly|secondly|finally|then)\s+"
+    r"|\s+and\s+(?:thirdly|secondly|finally|then)\s+|\s+[\u2013\u2014]\s+and\s+"
     r"|\s+and\s+(?=(?:to\s+)?[a-z]+\s+(?:the|all|a|an)\b)"
     r"|\s+(?=(?:only\s+)?if\b|provided\b|unless\b|as long as\b|on condition\b)"
 )
@@ -37,14 +38,14 @@ class Segment:
     text: str
 
 
-def segments(text: str, start: int) -> list[Segment]:
+def segments(text: str, start: int, min_words: int = MIN_SEGMENT_WORDS) -> list[Segment]:
     out: list[Segment] = []
     pos = 0
     for m in SEGMENT_BOUNDARY.finditer(text):
         out.append(Segment(start + pos, start + m.start(), text[pos : m.start()]))
         pos = m.end()
     out.append(Segment(start + pos, start + len(text), text[pos:]))
-    return [s for s in out if len(s.text.split()) >= MIN_SEGMENT_WORDS]
+    return [s for s in out if len(s.text.split()) >= min_words]
 
 
 class PositionExtractor:
@@ -66,6 +67,19 @@ class PositionExtractor:
                 return topic
         return None
 
+    def predicate_kind(self, rd: ResolvedDoc, seg: Segment) -> str | None:
+        """The kind signalled by a segment's main verb ('has been resisting pressure' is a rejection,
+        whatever its object says); None when the verb itself is neutral."""
+        span = rd.doc.char_span(seg.start, seg.end, alignment_mode="expand")
+        if span is None:
+            return None
+        root = span.root
+        if root.pos_ not in {"VERB", "AUX"}:
+            return None
+        words = [t for t in root.children if t.dep_ in {"aux", "neg", "auxpass"} and t.i < root.i] + [root]
+        words.sort(key=lambda t: t.i)
+        return self.kind(" ".join(t.text for t in words))
+
     def holder(self, rd: ResolvedDoc, seg: Segment, speaker: str, kind: str) -> str:
         """A party stating its own intent inside reported speech holds the position itself."""
         if kind not in INTENT_KINDS:
@@ -74,13 +88,16 @@ class PositionExtractor:
         if span is None:
             return speaker
         for tok in span:
-            if tok.dep_ == "nsubj" and tok.i in rd.by_token:
-                actor = rd.actors.get(rd.by_token[tok.i].actor_id)
-                if actor and actor.type in {"COUNTRY", "ORG"} and rd.by_token[tok.i].kind != "demonym":
+            if tok.dep_ == "nsubj":
+                actor = rd.actors.get(rd.actor_of(tok) or "")
+                span_kind = rd.by_token[tok.i].kind if tok.i in rd.by_token else "compound"
+                if actor and actor.type in {"COUNTRY", "ORG"} and span_kind != "demonym":
                     return actor.id
         return speaker
 
-    def __call__(self, rd: ResolvedDoc, quotes: list[Quote]) -> list[Position]:
+    def __call__(self, rd: ResolvedDoc, quotes: list[Quote], proposals: list[Proposal] = (),
+                 passages: Callable[[ResolvedDoc, Proposal], list[tuple[int, int]]] | None = None
+                 ) -> list[Position]:
         text = rd.document.text
         positions: list[Position] = []
         taken: list[tuple[int, int]] = []
@@ -96,14 +113,23 @@ class PositionExtractor:
                                       evidence=evidence, start=start, end=end,
                                       date=rd.document.published.isoformat() if rd.document.published else None))
 
-        def read(statement: str, start: int, speaker: str) -> None:
-            whole_topic = self.topic(statement)
-            whole_kind = self.kind(statement)
-            for seg in segments(statement, start):
-                kind = self.kind(seg.text) or whole_kind
+        def read(statement: str, start: int, speaker: str, inherit: bool = True, kind_of_all: str | None = None,
+                 min_words: int = MIN_SEGMENT_WORDS) -> None:
+            whole_topic = self.topic(statement) if inherit else None
+            whole_kind = kind_of_all or (self.kind(statement) if inherit else None)
+            labelled: list[tuple[Segment, str, str]] = []
+            for seg in segments(statement, start, min_words):
+                kind = kind_of_all or self.predicate_kind(rd, seg) or self.kind(seg.text) or whole_kind
                 topic = self.topic(seg.text) or whole_topic
-                if kind and topic:
-                    emit(self.holder(rd, seg, speaker, kind), kind, topic, seg.start, seg.end)
+                if not (kind and topic):
+                    continue
+                last = labelled[-1] if labelled else None
+                if last and (last[1], last[2]) == (kind, topic):  # one view said over several clauses
+                    labelled[-1] = (Segment(last[0].start, seg.end, text[last[0].start:seg.end]), kind, topic)
+                else:
+                    labelled.append((seg, kind, topic))
+            for seg, kind, topic in labelled:
+                emit(self.holder(rd, seg, speaker, kind), kind, topic, seg.start, seg.end)
 
         # stated views: longest first, so a clause inside a longer quote is not read twice
         for q in sorted(quotes, key=lambda q: -(q.end - q.start)):
@@ -121,7 +147,20 @@ class PositionExtractor:
             clause = text[subj.idx : sent.end_char]
             kind = self.kind(clause)
             if kind and kind != "assessment" and self.topic(clause):
-                read(clause, subj.idx, actor)
+                read(clause, subj.idx, actor, inherit=False)
+        # plans: what a proposer puts forward, step by step, is its proposal on each topic
+        for proposal in proposals:
+            if not proposal.proposer or proposal.proposer not in rd.actors:
+                continue
+            holder = rd.actors[proposal.proposer]
+            party = holder.country if holder.type == "PERSON" and holder.role and holder.country else holder.id
+            rd.ensure_actor(party)
+            if party not in rd.actors:
+                party = holder.id
+            pieces = [(s.start, s.end) for s in proposal.steps] + [(proposal.start, proposal.end)]
+            pieces += passages(rd, proposal) if passages else []
+            for start, end in pieces:
+                read(text[start:end], start, party, kind_of_all="proposal", min_words=2)
         for p in positions:
             p.id = content_hash(f"{p.doc}:position:{p.start}:{p.end}:{p.topic}")
         positions.sort(key=lambda p: p.start)

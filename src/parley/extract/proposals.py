@@ -78,6 +78,21 @@ class ProposalExtractor:
             p.id = content_hash(f"{p.doc}:proposal:{p.start}:{p.end}")
         return proposals
 
+    def passages(self, rd: ResolvedDoc, proposal: Proposal) -> list[tuple[int, int]]:
+        """Sentences that describe a multi-step plan between its announcement and its last step and name
+        it ('the Italian plan to ...', 'a four-step path: ...'): what they list is the plan's content."""
+        if len(proposal.steps) < 2:
+            return []
+        end = max(s.end for s in proposal.steps)
+        out = []
+        for sent in rd.doc.sents:
+            if proposal.start <= sent.start_char < end and self.plan_re.search(sent.text):
+                clause = sent.text
+                m = self.plan_re.search(clause)
+                start = sent.start_char + m.start()
+                out.append((start, sent.end_char))
+        return out
+
     def _proposer(self, rd: ResolvedDoc, sent) -> str | None:
         actors = rd.actors_in(sent.start, sent.end)
         # 'the Italian plan' names its proposer by a demonym

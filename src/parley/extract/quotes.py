@@ -95,7 +95,11 @@ class QuoteExtractor:
     def speaker_of_verb(self, verb: Token, rd: ResolvedDoc) -> tuple[str | None, str | None]:
         for child in verb.children:
             if child.dep_ in {"nsubj", "nsubjpass"}:
-                actor = rd.actor_of(child)
+                # 'The Kremlin - spokesman for Dmitry Peskov - said': the person in the subject speaks
+                people = [rd.by_token[t.i].actor_id for t in child.subtree if t.i in rd.by_token
+                          and rd.actors[rd.by_token[t.i].actor_id].type == "PERSON"
+                          and rd.by_token[t.i].kind != "description"]
+                actor = people[0] if people else rd.actor_of(child)
                 if actor is None:
                     for sub in child.subtree:
                         actor = rd.by_token[sub.i].actor_id if sub.i in rd.by_token else None
@@ -129,7 +133,7 @@ class QuoteExtractor:
         return None
 
     # -- direct ----------------------------------------------------------------------------------------
-    def direct(self, rd: ResolvedDoc) -> list[Quote]:
+    def direct(self, rd: ResolvedDoc, indirect: list[Quote] = ()) -> list[Quote]:
         text, doc = rd.document.text, rd.doc
         quotes: list[Quote] = []
         for qs in quote_spans(text):
@@ -141,9 +145,10 @@ class QuoteExtractor:
             if qs.attribution:
                 speaker, speaker_text = self.speaker_from_text(qs.attribution, qs.attr_start, rd)
                 cue = qs.attribution.split()[0] if qs.attribution else None
-                if qs.attribution.lower().startswith("as ") and speaker is None:
-                    speaker = rd.antecedent(doc.char_span(qs.attr_start, qs.attr_start + 1,
-                                                          alignment_mode="expand").start)
+                if speaker is None or (speaker_text or "").lower() in {"he", "she"}:
+                    # 'as he specified': the person last reported speaking
+                    prev = self.last_speaker(sorted([*quotes, *indirect], key=lambda q: q.start), qs.start, 0)
+                    speaker = prev.speaker if prev else speaker
             if speaker is None:
                 speaker, speaker_text, cue = self._speaker_near(qs, rd)
             if speaker is None:
@@ -196,6 +201,44 @@ class QuoteExtractor:
                         (rd.by_token[t.i].actor_id for t in obj.subtree if t.i in rd.by_token), None)
         return None
 
+    XCOMP_SPEECH = {"promise", "pledge", "vow", "threaten", "urge", "call", "demand", "propose", "agree",
+                    "offer", "refuse", "ask", "warn", "appeal"}
+
+    def _verb_content(self, verb: Token) -> list[Token] | None:
+        """What a verb of saying reports: its clause ('said that ...'), a speech noun it governs
+        ('acknowledged his openness to ...'), a 'that' clause the parser hung elsewhere, or the rest of
+        its sentence when it is a parenthetical ('as X says', '- the guest continues -')."""
+        lemma = verb.lemma_.lower()
+        for c in verb.children:
+            if c.i > verb.i and (c.dep_ == "ccomp" or (c.dep_ == "xcomp" and lemma in self.XCOMP_SPEECH)):
+                return _clause_tokens(c)
+        for c in verb.children:
+            if c.dep_ == "dobj" and c.lower_ in self.speech_nouns:
+                return sorted(c.subtree, key=lambda t: t.i)
+        sent = verb.sent
+        that = next((t for t in sent if verb.i < t.i <= verb.i + 8 and t.lower_ == "that" and t.dep_ == "mark"),
+                    None)
+        if that is not None:
+            content = []
+            for t in sent:
+                if t.i <= that.i:
+                    continue
+                if t.lemma_.lower() in self.speech_verbs and t.pos_ == "VERB" and any(
+                        c.dep_ == "nsubj" and c.i < t.i for c in t.children):
+                    subj = min(c.left_edge.i for c in t.children if c.dep_ == "nsubj")
+                    content = [x for x in content if x.i < subj]  # '..., and he said that ...' starts anew
+                    break
+                content.append(t)
+            while content and (content[-1].is_punct or content[-1].lower_ in {"and", "but"}):
+                content.pop()
+            return content or None
+        marks = {c.lower_ for c in verb.children if c.dep_ == "mark"}
+        if "as" in marks or (verb.i > sent.start and verb.doc[verb.i - 1].lower_ == "as"):
+            clause = {t.i for t in verb.subtree}
+            before = [t for t in sent if t.i < min(clause) and not t.is_space]
+            return before or None
+        return None
+
     # -- indirect ----------------------------------------------------------------------------------------
     def indirect(self, rd: ResolvedDoc, direct: list[Quote]) -> list[Quote]:
         doc = rd.doc
@@ -206,14 +249,14 @@ class QuoteExtractor:
             speaker = speaker_text = None
             cue = tok.text
             if tok.pos_ in {"VERB", "AUX"} and lemma in self.speech_verbs:
-                comp = [c for c in tok.children if c.dep_ in {"ccomp", "xcomp"} and c.i > tok.i]
-                if not comp:
+                content = self._verb_content(tok)
+                if content is None:
                     continue
-                content = _clause_tokens(comp[0])
                 speaker, speaker_text = self.speaker_of_verb(tok, rd)
             elif tok.pos_ == "NOUN" and tok.lower_ in self.speech_nouns:
-                comp = [c for c in tok.children if c.dep_ in {"acl", "relcl", "prep", "ccomp"} and c.i > tok.i
-                        and (c.lower_ == "to" or c.pos_ == "VERB" or c.dep_ == "ccomp")]
+                comp = [c for c in tok.children if c.i > tok.i and (
+                    c.dep_ == "ccomp" or (c.dep_ in {"acl", "prep"} and (c.lower_ == "to" or any(
+                        g.lower_ == "to" and g.i < c.i for g in c.children))))]
                 if not comp:
                     continue
                 content = _clause_tokens(comp[0])
@@ -228,11 +271,16 @@ class QuoteExtractor:
                     speaker_text = _phrase(owner[0])
                 if speaker is None and tok.head.pos_ == "VERB":
                     speaker, speaker_text = self.speaker_of_verb(tok.head, rd)
-            elif tok.lower_ == "according" and tok.i + 1 < len(doc) and doc[tok.i + 1].lower_ == "to":
+            elif tok.lower_ == "according" and tok.i + 2 < len(doc) and doc[tok.i + 1].lower_ == "to":
                 sent = tok.sent
-                phrase_end = max(t.i for t in tok.subtree) + 1
-                rest = [t for t in sent if t.i >= phrase_end and not t.is_punct or t.i > phrase_end]
-                content = [t for t in rest if not (t.is_punct and t.i == phrase_end)]
+                if doc[tok.i + 2].lower_ in {"which", "whom", "who"}:
+                    content = [t for t in sent if t.i > tok.i + 2]  # '..., according to which X will ...'
+                else:
+                    obj = doc[tok.i + 2]
+                    phrase_end = max(t.i for t in obj.head.subtree) + 1 if obj.head.i != tok.i else tok.i + 3
+                    content = [t for t in sent if t.i >= phrase_end and t.i != tok.i - 1]
+                    if tok.i > sent.start + 2:  # 'X, according to Y.': the content comes first
+                        content = [t for t in sent if t.i < tok.i - (1 if doc[tok.i - 1].is_punct else 0)]
                 speaker = self._according_to(tok, rd)
                 cue = "according to"
             if not content:
@@ -255,8 +303,11 @@ class QuoteExtractor:
         return _drop_nested(quotes)
 
     def __call__(self, rd: ResolvedDoc) -> list[Quote]:
-        direct = self.direct(rd)
-        quotes = direct + self.indirect(rd, direct)
+        spans = [Quote("", rd.document.id, None, None, None, "", q.start, q.end, "direct")
+                 for q in quote_spans(rd.document.text)]
+        indirect = self.indirect(rd, spans)
+        direct = self.direct(rd, indirect)
+        quotes = direct + indirect
         quotes.sort(key=lambda q: (q.start, q.end))
         for q in quotes:
             q.id = content_hash(f"{q.doc}:quote:{q.start}:{q.end}:{q.quote_kind}")

@@ -93,17 +93,31 @@ class ResolvedDoc:
         return None
 
     def antecedent(self, before: int, plural: bool = False) -> str | None:
-        """The latest actor mentioned before token `before`: a person for he/she, any actor for it/they."""
-        for span in sorted(self.spans, key=lambda s: s.tok_start, reverse=True):
-            if span.tok_start >= before:
-                continue
+        """What a pronoun before token `before` refers to: a person for he/she, any actor for it/they.
+
+        Subjects are preferred over other mentions (the centre of the previous sentences is usually
+        what 'he' continues), looking back at most three sentences; then the latest mention at all."""
+        earlier = sorted((s for s in self.spans if s.tok_start < before), key=lambda s: s.tok_start, reverse=True)
+
+        def fits(span: ActorSpan) -> bool:
             actor = self.actors[span.actor_id]
-            if plural and actor.type != "PERSON":
-                return actor.id
-            if not plural and actor.type == "PERSON" and span.kind != "anonymous" or (
-                not plural and span.kind == "anonymous" and actor.type == "PERSON"
-            ):
-                return actor.id
+            return actor.type != "PERSON" if plural else actor.type == "PERSON"
+
+        if before < len(self.doc):
+            sent_starts = [s.start for s in self.doc[: before + 1].sents][-4:]
+            window = sent_starts[0] if sent_starts else 0
+            for span in earlier:
+                if span.tok_start < window:
+                    break
+                head = self.doc[span.tok_start : span.tok_end].root
+                node = head
+                while node.dep_ in {"appos", "compound", "pobj", "prep"} and node.head.i != node.i:
+                    node = node.head  # 'The Kremlin - spokesman for Dmitry Peskov - said'
+                if fits(span) and node.dep_ in {"nsubj", "nsubjpass"}:
+                    return span.actor_id
+        for span in earlier:
+            if fits(span):
+                return span.actor_id
         return None
 
     def mentions(self) -> list[Mention]:

@@ -11,21 +11,20 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, HTTPException, Query, Request
-from starlette.responses import Response
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
 
 from parley.store.base import Store
 from parley.web import queries as Q
 from parley.web.app import Stores
-from parley.web.downloads import download
+from parley.web.downloads import MAX_ROWS, download
 
 router = APIRouter(prefix="/api/v1", tags=["v1"])
 
 DATE = r"^\d{4}(-\d{2}(-\d{2})?)?$"
 Format = Literal["json", "csv", "jsonl"]
 FormatQ = Annotated[Format, Query(description="json (one page), or csv / jsonl: download the whole filtered list")]
-LimitQ = Annotated[int | None, Query(ge=1, le=Q.CHUNK * 2000, description="page size (json: at most 500,"
-                                                                          " default 50)")]
+LimitQ = Annotated[int | None, Query(ge=1, le=MAX_ROWS, description="rows: a page (json, at most 500, default"
+                                                                   " 50) or a download's cap")]
 OffsetQ = Annotated[int, Query(ge=0, description="rows to skip")]
 FromQ = Annotated[str | None, Query(alias="from", pattern=DATE, description="earliest date, YYYY[-MM[-DD]]")]
 ToQ = Annotated[str | None, Query(alias="to", pattern=DATE, description="latest date, YYYY[-MM[-DD]]")]
@@ -60,7 +59,7 @@ async def filters(
                      source=source or None, date_from=date_from, date_to=date_to, order=order)
 
 
-FiltersD = Annotated[Q.Filters, __import__("fastapi").Depends(filters)]
+FiltersD = Annotated[Q.Filters, Depends(filters)]
 
 
 def resolved(store: Store, f: Q.Filters) -> Q.Filters:
@@ -95,8 +94,7 @@ def timeline(request: Request, f: FiltersD,
 
         return download(stores, "timeline", format, fetch, limit, offset)
     with stores.use() as store:
-        return Q.timeline(resolved(store, f), page_limit(limit), offset).as_json() if False else \
-            Q.timeline(store, resolved(store, f), page_limit(limit), offset).as_json()
+        return Q.timeline(store, resolved(store, f), page_limit(limit), offset).as_json()
 
 
 @router.get("/timeline/counts", summary="Dated timeline items per month and kind (for the chart)")
@@ -255,7 +253,3 @@ def actor(request: Request, actor_id: str) -> dict[str, Any]:
     if view is None:
         raise HTTPException(404, "no such actor")
     return view
-
-
-def no_content() -> Response:
-    return Response(status_code=204)
