@@ -27,6 +27,9 @@ SYMMETRIC_NOUNS = {"call", "conversation", "meeting", "talks", "contact", "coord
 SPEECH_ACT_TYPES = {"ACCUSE", "THREATEN", "REQUEST", "REJECT", "PROTEST"}
 POSITION_EVENT = {"rejection": "REJECT", "red_line": "REJECT", "demand": "REQUEST", "offer": "AGREE",
                   "acceptance": "SUPPORT", "assessment": "ASSESS"}
+PATIENT_OF_TYPES = {"ASSAULT", "COERCE", "SANCTION", "AID", "SUPPORT"}  # 'the invasion of X': X suffers it
+SYMMETRIC_TYPES = {"CONSULT", "COOPERATE"}
+MAX_EVENTS_PER_SENTENCE = 3
 ASSESS_VERBS = {"suggest", "predict", "estimate", "assess", "fear", "expect", "forecast", "believe", "judge"}
 
 
@@ -66,17 +69,11 @@ class EventExtractor:
             node = node.head
         if tok.dep_ in {"relcl", "acl"} and any(c.lower_ == "would" for c in tok.children):
             return True
-        clause_start = tok.sent.start
-        for i in range(tok.i - 1, tok.sent.start - 1, -1):
-            if tok.doc[i].text in {";", ":"}:
-                clause_start = i
-                break
-        before = tok.doc[clause_start : tok.i].text.lower()
-        if re.search(r"\b(?:in the event (?:that|of)|in case|if|unless|whether)\b", before):
-            return True
         node = tok
         while True:
             if any(c.dep_ == "mark" and c.lower_ in CONDITIONAL_MARKS for c in node.children):
+                return True
+            if node.lower_ in {"event", "case"} and node.head.lower_ == "in":  # 'in the event that ...'
                 return True
             if node.dep_ == "advcl" and any(c.lower_ in CONDITIONAL_MARKS for c in node.children):
                 return True
@@ -86,6 +83,9 @@ class EventExtractor:
 
     def type_of(self, tok: Token) -> str | None:
         lemma = tok.lemma_.lower()
+        if tok.lower_ in {"provided", "providing"} and tok.i + 1 < len(tok.doc) and tok.doc[tok.i + 1].lower_ in {
+                "that", "\u201c", '"'}:
+            return None  # 'provided that' is a conjunction
         if tok.pos_ in {"VERB"}:
             types = self.verb_types.get(lemma, [])
         elif tok.pos_ in {"NOUN", "PROPN"}:
@@ -135,15 +135,25 @@ class EventExtractor:
 
         verb = tok if tok.pos_ == "VERB" else None
         if tok.pos_ in {"NOUN", "PROPN"}:
+            etype = self.type_of(tok)
             for c in tok.children:
+                agentive = c.lower_ in {"from", "by"} or (c.lower_ == "of" and etype not in PATIENT_OF_TYPES)
                 if c.dep_ == "poss":
                     add(source, c)
                 elif c.dep_ == "prep" and c.lower_ == "between":
                     for obj in c.children:
                         add(source, obj)
+                elif c.dep_ == "prep" and agentive:  # 'pressure from Kyiv', 'the opposition of X'
+                    for obj in c.children:
+                        add(source, obj)
                 elif c.dep_ == "prep" and c.lower_ in TARGET_PREPS:
                     for obj in c.children:
                         add(target, obj)
+            if source and tok.dep_ in {"dobj", "pobj"} and tok.head.pos_ in {"VERB", "ADP"}:
+                head = tok.head if tok.head.pos_ == "VERB" else tok.head.head
+                for c in head.children:  # 'X resists pressure from Y': the pressure is on X
+                    if c.dep_ == "nsubj" and not target:
+                        add(target, c)
             if not source and tok.lower_ in SYMMETRIC_NOUNS:
                 between = next((t for t in tok.doc[tok.i + 1 : tok.sent.end] if t.lower_ == "between"), None)
                 if between is not None:
@@ -173,15 +183,40 @@ class EventExtractor:
                         add(source, c)
                 if not source and verb.dep_ in {"relcl", "acl"}:
                     add(source, head, deep=False)
-        if not source and speaker:
-            source.append(speaker)
+        if not source and speaker and _first_person_subject(verb or tok):
+            source.append(speaker)  # 'we will respond': the speaker acts; others' acts are only reported
         target = [t for t in target if t not in source]
-        if not target:
-            after = [rd.by_token[i].actor_id for i in range(tok.i + 1, tok.sent.end) if i in rd.by_token]
-            after = [a for a in after if a not in source]
-            if after and tok.lower_ not in SYMMETRIC_NOUNS:
-                target.append(after[0])
+        if not target and tok.lower_ not in SYMMETRIC_NOUNS:
+            target = self._counterpart(tok, rd, source)
         return source, target
+
+    @staticmethod
+    def _counterpart(tok: Token, rd: ResolvedDoc, source: list[str]) -> list[str]:
+        """An act with no grammatical target is aimed at the other party in view: the first actor of
+        another country in the sentence after the trigger, else before it, else in the previous sentence."""
+        own = set(source) | {rd.actors[a].country for a in source if a in rd.actors and rd.actors[a].country}
+
+        def other(a: str) -> bool:
+            actor = rd.actors.get(a)
+            return a not in own and actor is not None and actor.country not in own and actor.type != "PERSON"
+
+        sent = tok.sent
+        doc = tok.doc
+        windows = [range(tok.i + 1, sent.end), range(tok.i - 1, sent.start - 1, -1)]
+        k = sent.start - 1
+        while k >= 0 and doc[k].is_space:
+            k -= 1
+        if k >= 0:
+            prev = doc[k].sent
+            if "\n\n" not in doc.text[prev.end_char : sent.start_char]:  # same paragraph only
+                windows.append(range(prev.end - 1, prev.start - 1, -1))
+        for wanted in ({"COUNTRY"}, {"COUNTRY", "ORG", "GROUP"}):  # a state is the likelier counterpart
+            for window in windows:
+                for i in window:
+                    span = rd.by_token.get(i)
+                    if span and other(span.actor_id) and rd.actors[span.actor_id].type in wanted:
+                        return [span.actor_id]
+        return []
 
     # -- the pass ------------------------------------------------------------------------------------------
     def __call__(self, rd: ResolvedDoc, quotes: list[Quote], positions: list[Position] = ()) -> list[Event]:
@@ -194,24 +229,27 @@ class EventExtractor:
             if title_end and sent.start_char < title_end:
                 continue  # the headline restates the body
             speaker = _speaker_at(sent, quotes)
-            seen_types: set[str] = set()
+            seen: set[tuple[str, tuple[str, ...]]] = set()
             candidates = [(tok, self.type_of(tok)) for tok in sent]
             candidates += self._phrase_triggers(sent)
             # main-clause acts first: a trigger nearer the root of the parse is the sentence's event
             candidates.sort(key=lambda c: (_depth(c[0]), c[0].i))
             for tok, etype in candidates:
-                if etype is None or etype in seen_types or self.negated(tok) or self.hypothetical(tok):
+                if etype is None or self.negated(tok) or self.hypothetical(tok):
                     continue
                 source, target = self.actors_of(tok, rd, speaker)
-                if not source:
+                if not source or (etype in SYMMETRIC_TYPES and len(source) + len(target) < 2):
+                    continue  # a contact needs two parties
+                key = (etype, tuple(source))
+                if key in seen or any(k[0] == etype and set(k[1]) & set(source) for k in seen):
                     continue
-                seen_types.add(etype)
+                seen.add(key)
                 events.append(self._event(rd, sent, tok, etype, source, target, published))
-                if len(seen_types) >= 2:
+                if len(seen) >= MAX_EVENTS_PER_SENTENCE:
                     break
         events.extend(self._from_positions(rd, quotes, list(positions), events))
         for e in events:
-            e.id = content_hash(f"{e.doc}:event:{e.start}:{e.end}:{e.type}")
+            e.id = content_hash(f"{e.doc}:event:{e.start}:{e.end}:{e.type}:{e.source}:{e.target}")
         return events
 
     def _phrase_triggers(self, sent: Span) -> list[tuple[Token, str | None]]:
@@ -244,6 +282,8 @@ class EventExtractor:
         """Stated positions are speech acts: a refusal is REJECT, a demand REQUEST, an offer AGREE, an
         endorsement SUPPORT, and an official's or institution's judgement ASSESS (PLOVER reads them so)."""
         out: list[Event] = []
+        title = rd.document.title
+        title_end = len(title) if title and rd.document.text.startswith(title) else 0
         for pos in positions:
             etype = POSITION_EVENT.get(pos.position_kind)
             if etype is None:
@@ -259,16 +299,22 @@ class EventExtractor:
             if span is None:
                 continue
             sent = span[0].sent
+            if sent.start_char < title_end:
+                continue
             if any(e.type == etype and e.start <= sent.start_char < e.end for e in events + out):
                 continue
-            own = {source, actor.country}
-            targets = [a for a in rd.actors_in(sent.start, sent.end) if a not in own][:2]
+            targets = self._counterpart(span.root, rd, [source])
             when = resolve_time(sent.text, rd.document.published)
             evidence = rd.document.text[sent.start_char:sent.end_char].strip()
             out.append(Event(id="", doc=rd.document.id, type=etype, mode="statement", source=[source],
                              target=targets, when=when.text if when else None, date=when.date if when else None,
                              evidence=evidence, start=sent.start_char, end=sent.start_char + len(evidence)))
         return out
+
+
+def _first_person_subject(tok: Token) -> bool:
+    return any(c.dep_ in {"nsubj", "nsubjpass", "poss"} and c.lower_ in {"we", "i", "our", "my"}
+               for c in tok.children)
 
 
 def _promised(tok: Token) -> bool:

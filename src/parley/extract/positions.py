@@ -136,7 +136,11 @@ class PositionExtractor:
             if q.speaker:
                 read(q.text, q.start, q.speaker)
         # reported acts outside quotes: '<actor> opposed ...', '<actor> has been resisting pressure ...'
+        title = rd.document.title
+        title_end = len(title) if title and text.startswith(title) else 0
         for sent in rd.doc.sents:
+            if sent.start_char < title_end:
+                continue  # the headline restates the body
             if any(q.start < sent.end_char and sent.start_char < q.end for q in quotes):
                 continue
             root = sent.root
@@ -162,6 +166,6 @@ class PositionExtractor:
             for start, end in pieces:
                 read(text[start:end], start, party, kind_of_all="proposal", min_words=2)
         for p in positions:
-            p.id = content_hash(f"{p.doc}:position:{p.start}:{p.end}:{p.topic}")
+            p.id = content_hash(f"{p.doc}:position:{p.start}:{p.end}:{p.topic}:{p.actor}:{p.position_kind}")
         positions.sort(key=lambda p: p.start)
         return positions

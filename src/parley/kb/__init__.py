@@ -103,7 +103,8 @@ def _actor_from(entry: dict[str, Any], where: str) -> KBActor:
         id=str(entry["id"]),
         name=str(entry["name"]),
         type=entry["type"],
-        country=entry.get("country"),
+        # a state is its own country: the export says so, and country checks can compare like with like
+        country=entry.get("country") or (str(entry["id"]) if entry["type"] == "COUNTRY" else None),
         aliases=[str(a) for a in entry.get("aliases") or []],
         metonyms=[str(a) for a in entry.get("metonyms") or []],
         demonyms=[str(a) for a in entry.get("demonyms") or []],

@@ -264,6 +264,10 @@ class Store:
                       ) -> list[dict[str, Any]]:
         raise NotImplementedError
 
+    def search_documents(self, q: str, limit: int = 50, offset: int = 0) -> list[dict[str, Any]]:
+        """Documents matching the words of `q`, best first: id, title, source, published, snippet."""
+        raise NotImplementedError
+
 
 def _document(row: dict[str, Any]) -> Document:
     from datetime import date

@@ -28,6 +28,17 @@ DATE = re.compile(r"\d{4}(-\d{2}(-\d{2})?)?")
 PAGE = 50
 
 
+def safe_url(url: str | None) -> str | None:
+    """A report's own URL as a link only when it is http(s): scraped data may say javascript:..."""
+    if not url:
+        return None
+    try:
+        scheme = urlsplit(url.strip()).scheme.lower()
+    except ValueError:
+        return None
+    return url.strip() if scheme in ("http", "https") else None
+
+
 def _env() -> Environment:
     env = Environment(loader=FileSystemLoader(str(Path(__file__).parent / "templates")),
                       autoescape=select_autoescape(default=True, default_for_string=True), trim_blocks=True,
@@ -41,17 +52,6 @@ def _env() -> Environment:
 
 
 templates = Jinja2Templates(env=_env())
-
-
-def safe_url(url: str | None) -> str | None:
-    """A report's own URL as a link only when it is http(s): scraped data may say javascript:..."""
-    if not url:
-        return None
-    try:
-        scheme = urlsplit(url.strip()).scheme.lower()
-    except ValueError:
-        return None
-    return url.strip() if scheme in ("http", "https") else None
 
 
 def stores_of(request: Request) -> Stores:

@@ -1,0 +1,1 @@
+"""The web workbench: `parley serve` (app.py), the JSON API (api.py) and the HTML views (pages.py)."""
