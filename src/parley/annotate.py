@@ -19,7 +19,8 @@ PLACE_ID = "place"
 LABELS = {"PERSON": "PERSON", "ORG": "ORG", "COUNTRY": "GPE", "GROUP": "NORP"}
 # Surnames that are also everyday words or month names would turn text into people.
 _NOT_SURNAMES = {"may", "march", "june", "august", "will", "rich", "young", "long", "black", "white",
-                 "brown", "green", "price", "case", "law", "hope", "grant", "rice", "power", "ball"}
+                 "brown", "green", "price", "case", "law", "hope", "grant", "rice", "power", "ball", "dan", "kirill",
+                 "pavel", "michel", "gabriel", "volker", "un", "yi"}
 
 
 def model_name(name: str | None = None) -> str:

@@ -75,6 +75,9 @@ class EventExtractor:
                 return True
             if node.lower_ in {"event", "case"} and node.head.lower_ == "in":  # 'in the event that ...'
                 return True
+            if node.dep_ == "advcl" and node.doc[node.left_edge.i : node.i].text.lower().startswith(
+                    ("as soon as", "once ", "as long as", "until ")):
+                return True  # a future condition, not an act
             if node.dep_ == "advcl" and any(c.lower_ in CONDITIONAL_MARKS for c in node.children):
                 return True
             if node.head.i == node.i:
@@ -186,7 +189,7 @@ class EventExtractor:
         if not source and speaker and _first_person_subject(verb or tok):
             source.append(speaker)  # 'we will respond': the speaker acts; others' acts are only reported
         target = [t for t in target if t not in source]
-        if not target and tok.lower_ not in SYMMETRIC_NOUNS:
+        if not target and self.type_of(tok) not in SYMMETRIC_TYPES:
             target = self._counterpart(tok, rd, source)
         return source, target
 
@@ -210,8 +213,8 @@ class EventExtractor:
             prev = doc[k].sent
             if "\n\n" not in doc.text[prev.end_char : sent.start_char]:  # same paragraph only
                 windows.append(range(prev.end - 1, prev.start - 1, -1))
-        for wanted in ({"COUNTRY"}, {"COUNTRY", "ORG", "GROUP"}):  # a state is the likelier counterpart
-            for window in windows:
+        for window in windows:  # nearest first; within a window a state is the likelier counterpart
+            for wanted in ({"COUNTRY"}, {"COUNTRY", "ORG", "GROUP"}):
                 for i in window:
                     span = rd.by_token.get(i)
                     if span and other(span.actor_id) and rd.actors[span.actor_id].type in wanted:

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from parley.kb import KnowledgeBase
 from parley.records import Position, Proposal, Quote, content_hash
-from parley.resolve.actors import ResolvedDoc
+from parley.resolve.actors import PRONOUNS, ResolvedDoc
 
 SEGMENT_BOUNDARY = re.compile(
     r",\s+(?:and\s+)?(?:thirdly\s+|secondly\s+|finally\s+)?|;\s+|:\s+"
@@ -88,7 +88,7 @@ class PositionExtractor:
         if span is None:
             return speaker
         for tok in span:
-            if tok.dep_ == "nsubj":
+            if tok.dep_ == "nsubj" and tok.lower_ not in PRONOUNS:  # 'they' is whoever was last named
                 actor = rd.actors.get(rd.actor_of(tok) or "")
                 span_kind = rd.by_token[tok.i].kind if tok.i in rd.by_token else "compound"
                 if actor and actor.type in {"COUNTRY", "ORG"} and span_kind != "demonym":
