@@ -81,16 +81,18 @@ def synthetic(raws: list[RawDocument], n: int, seed: int = 13) -> list[RawDocume
     return out
 
 
-def corpus(paths: list[Path], docs: int, use_synthetic: bool) -> tuple[list[list[Item]], int]:
-    """The inputs as passes (each a list cleaned as one batch) and the number of distinct inputs."""
+def corpus(paths: list[Path], docs: int, use_synthetic: bool) -> tuple[list[list[RawDocument]], int, list[str]]:
+    """The inputs as passes (each a list cleaned as one batch), the number of distinct inputs, and the
+    inputs the readers could not use (e.g. a README.md beside the articles)."""
     items = read_inputs(paths)
     raws = [i for i in items if isinstance(i, RawDocument)]
+    unreadable = [f"{i.source}: {i.reason}" for i in items if isinstance(i, Skipped)]
     if not raws:
         raise SystemExit(f"no readable documents under {', '.join(map(str, paths))}")
     if use_synthetic:
-        return [list(synthetic(raws, docs))], docs
+        return [synthetic(raws, docs)], docs, unreadable
     passes = max(1, -(-docs // len(raws)))
-    return [list(items) for _ in range(passes)], len(raws)
+    return [list(raws) for _ in range(passes)], len(raws), unreadable
 
 
 # -- measuring -----------------------------------------------------------------------------------------
@@ -120,12 +122,12 @@ def phase_parley(args: argparse.Namespace) -> dict[str, Any]:
     t0 = time.perf_counter()
     pipeline = Pipeline(model=args.model)
     load = time.perf_counter() - t0
-    passes, distinct = corpus(args.paths, args.docs, args.synthetic)
+    passes, distinct, unreadable = corpus(args.paths, args.docs, args.synthetic)
     texts: list[str] = []
     skipped: list[str] = []
     counts: dict[str, int] = {}
 
-    def stream() -> Iterable[Item]:
+    def stream() -> Iterable[RawDocument]:
         for batch in passes:
             pipeline.repetition = LineRepetition()  # each pass is a fresh batch
             yield from batch
@@ -145,7 +147,8 @@ def phase_parley(args: argparse.Namespace) -> dict[str, Any]:
         return len(texts)
 
     out = measure(run, trace=not args.no_tracemalloc)
-    out.update(load_seconds=load, distinct_inputs=distinct, skipped=len(skipped), skip_reasons=skipped[:5],
+    out.update(load_seconds=load, distinct_inputs=distinct, unreadable_inputs=unreadable,
+               skipped=len(skipped), skip_reasons=skipped[:5],
                chars=sum(map(len, texts)), extracted=dict(counts))
     Path(args.texts).write_text(json.dumps(texts), encoding="utf-8")
     return out
@@ -197,7 +200,8 @@ def table(report: dict[str, Any]) -> str:
     lines.append(f"{'ratio (b)/(a)':26} {'':5} {ratio['seconds']:8.2f} {ratio['docs_per_second']:8.2f} "
                  f"{ratio['maxrss']:10.2f} {traced}")
     lines.append(f"model {report['model']}, batch size {report['batch_size']}, {parley['distinct_inputs']} "
-                 f"distinct inputs, {parley['chars']:,} characters, {parley['skipped']} skipped; "
+                 f"distinct inputs ({len(parley['unreadable_inputs'])} files not read), {parley['chars']:,} characters, "
+                 f"{parley['skipped']} skipped by the pipeline; "
                  f"extracted {parley['extracted']}")
     return "\n".join(lines)
 

@@ -27,40 +27,86 @@ class ProposalExtractor:
         self.demonyms = kb.demonym_index()
         steps = "|".join(kb.words("step_nouns"))
         plans = "|".join(sorted(kb.words("plan_nouns"), key=len, reverse=True))
-        ords = "|".join(ordinals)
-        self.step_re = re.compile(rf"\b(?P<ord>{ords})\s+(?:[\w-]+\s+){{0,2}}?(?P<noun>{steps})\b", re.I)
+        ords = "|".join(sorted(ordinals, key=len, reverse=True))
+        seq = "|".join(kb.words("sequence_words"))
+        self.marker_re = re.compile(
+            rf"(?:^|(?<=[.;:!?]\s)|(?<=\n)|(?<=,\s)|(?<=,\sand\s)|(?<=\sand\s)|(?<=:\s))"
+            rf"(?P<marker>(?:the\s+)?(?:(?P<ord>{ords})(?:\s+(?:{steps}))?(?=\s+(?:is|was|would|will|covers|"
+            rf"concerns|envisages|involves|calls|provides|foresees|sees|are|:)|,|\s+the\s|\s+[a-z]+\s)"
+            rf"|(?P<seq>{seq})\b,?))\s*",
+            re.I | re.M)
         nums = "|".join(list(numbers) + [r"\d+"])
         self.plan_re = re.compile(rf"\b(?:(?P<n>{nums})[- ](?:{steps}|{plans})s?\s+)?(?P<plan>{plans})\b", re.I)
+
+    def step_markers(self, text: str, start: int, end: int) -> list[tuple[int, int, int]]:
+        """(marker start, content start, order) for every step marker in text[start:end].
+
+        A marker opens a sentence or a clause (after ';', ':' or ', and'): an ordinal with an optional
+        step noun and verb ('The first step is', 'the second is', 'The sixth point', 'the seventh'), or a
+        sequence word ('First,', 'then', 'Finally,'). 'then'/'finally' continue the count."""
+        out: list[tuple[int, int, int]] = []
+        for m in self.marker_re.finditer(text, start, end):
+            word = (m.group("ord") or m.group("seq") or "").lower()
+            order = self.ordinals.get(word) or (1 if word == "first" else 0)
+            if m.group("seq") and word not in self.ordinals:
+                if not out:
+                    continue  # 'then' without a 'first' before it is not a sequence
+                order = out[-1][2] + 1
+            if order == 99:
+                order = (out[-1][2] + 1) if out else 0
+            if order:
+                out.append((m.start("marker"), m.end(), order))
+        return out
+
+    def plan_steps(self, rd: ResolvedDoc, announcement) -> list[ProposalStep]:
+        """Steps of the plan announced in `announcement`: markers from there to the end of the next two
+        paragraphs, counting 1, 2, 3 ... without gaps; a new 'first' ends the plan."""
+        text = rd.document.text
+        start = announcement.start_char
+        end = start
+        for _ in range(3):
+            nxt = text.find("\n\n", end + 1)
+            end = len(text) if nxt < 0 else nxt
+        markers = self.step_markers(text, start, end)
+        chosen: list[tuple[int, int, int]] = []
+        for marker in markers:
+            expected = chosen[-1][2] + 1 if chosen else 1
+            if marker[2] == expected:
+                chosen.append(marker)
+            elif chosen and marker[2] == 1:
+                break
+        if len(chosen) < 2:
+            return []
+        steps = []
+        for k, (m_start, c_start, order) in enumerate(chosen):
+            stop = chosen[k + 1][0] if k + 1 < len(chosen) else None
+            sentence_end = rd.doc.char_span(m_start, m_start + 1, alignment_mode="expand")
+            limit = sentence_end[0].sent.end_char if sentence_end is not None else len(text)
+            stop = min(stop, limit) if stop is not None else limit
+            evidence = text[m_start:stop].strip().rstrip(",;").strip()
+            if evidence.lower().endswith((" and", " then")):
+                evidence = evidence.rsplit(" ", 1)[0].rstrip(",")
+            summary = text[c_start:stop].strip().rstrip(",;.").strip()
+            steps.append(ProposalStep(order=order, summary=_summary(summary or evidence), evidence=evidence,
+                                      start=m_start, end=m_start + len(evidence)))
+        return steps
 
     def __call__(self, rd: ResolvedDoc, quotes: list[Quote]) -> list[Proposal]:
         text = rd.document.text
         proposals: list[Proposal] = []
-        sents = list(rd.doc.sents)
-        announced = [s for s in sents if self.plan_re.search(s.text)]
-        steps: list[ProposalStep] = []
-        for sent in sents:
-            m = self.step_re.search(sent.text)
-            if not m or m.start() > 40:  # the ordinal must open the sentence or its main clause
+        used_until = -1
+        for sent in rd.doc.sents:
+            if sent.start_char < used_until or not self.plan_re.search(sent.text):
                 continue
-            order = self.ordinals[m.group("ord").lower()]
-            if steps and order <= steps[-1].order and order != 99:
+            steps = self.plan_steps(rd, sent)
+            if not steps:
                 continue
-            start = sent.start_char + m.start()
-            prefix = text[sent.start_char : start]
-            if prefix.strip() and not re.fullmatch(r"\s*(?:[\w\s,]{0,30}(?:hand|while|meanwhile|finally|and)"
-                                                   r"[,\s]*)?(?:the|The)?\s*", prefix):
-                start = sent.start_char
-            evidence = text[start : sent.end_char].strip()
-            order = len(steps) + 1 if order == 99 else order
-            steps.append(ProposalStep(order=order, summary=_summary(evidence), evidence=evidence,
-                                      start=start, end=start + len(evidence)))
-        if len(steps) >= 2 and announced:
-            plan_sent = next((s for s in announced if s.start_char <= steps[0].start), announced[0])
-            proposer = self._proposer(rd, plan_sent)
-            name = self._name(rd, plan_sent, proposer, len(steps))
-            proposals.append(Proposal(id="", doc=rd.document.id, proposer=proposer, name=name,
-                                      evidence=plan_sent.text.strip(), start=plan_sent.start_char,
-                                      end=plan_sent.start_char + len(plan_sent.text.strip()), steps=steps))
+            used_until = steps[-1].end
+            proposer = self._proposer(rd, sent)
+            evidence = sent.text.strip()
+            proposals.append(Proposal(id="", doc=rd.document.id, proposer=proposer,
+                                      name=self._name(rd, sent, proposer, len(steps)), evidence=evidence,
+                                      start=sent.start_char, end=sent.start_char + len(evidence), steps=steps))
         for q in quotes:  # single offers: 'X's call to grant ...', 'X's proposal to ...'
             if q.quote_kind != "indirect" or (q.cue or "").lower() not in SINGLE_STEP_NOUNS or not q.speaker:
                 continue
@@ -95,6 +141,11 @@ class ProposalExtractor:
 
     def _proposer(self, rd: ResolvedDoc, sent) -> str | None:
         actors = rd.actors_in(sent.start, sent.end)
+        subject = next((c for c in sent.root.children if c.dep_ in {"nsubj", "agent"}), None)
+        if subject is not None and not self.plan_re.search(subject.text):
+            actor = rd.actor_of(subject)  # 'He described a three-stage path'
+            if actor:
+                return actor
         # 'the Italian plan' names its proposer by a demonym
         for tok in sent:
             if tok.lower_ in {"plan", "proposal", "initiative"}:
