@@ -81,7 +81,8 @@ def synthetic(raws: list[RawDocument], n: int, seed: int = 13) -> list[RawDocume
     return out
 
 
-def corpus(paths: list[Path], docs: int, use_synthetic: bool) -> tuple[list[list[RawDocument]], int, list[str]]:
+def corpus(paths: list[Path], docs: int, use_synthetic: bool
+           ) -> tuple[list[list[RawDocument]], int, list[str]]:
     """The inputs as passes (each a list cleaned as one batch), the number of distinct inputs, and the
     inputs the readers could not use (e.g. a README.md beside the articles)."""
     items = read_inputs(paths)
@@ -200,9 +201,9 @@ def table(report: dict[str, Any]) -> str:
     lines.append(f"{'ratio (b)/(a)':26} {'':5} {ratio['seconds']:8.2f} {ratio['docs_per_second']:8.2f} "
                  f"{ratio['maxrss']:10.2f} {traced}")
     lines.append(f"model {report['model']}, batch size {report['batch_size']}, {parley['distinct_inputs']} "
-                 f"distinct inputs ({len(parley['unreadable_inputs'])} files not read), {parley['chars']:,} characters, "
-                 f"{parley['skipped']} skipped by the pipeline; "
-                 f"extracted {parley['extracted']}")
+                 f"distinct inputs ({len(parley['unreadable_inputs'])} files not read), "
+                 f"{parley['chars']:,} characters, {parley['skipped']} skipped by the pipeline")
+    lines.append(f"extracted {parley['extracted']}")
     return "\n".join(lines)
 
 

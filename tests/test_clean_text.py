@@ -1,4 +1,4 @@
-from parley.clean.text import LineRepetition, clean_text, find_headline, compile_patterns
+from parley.clean.text import LineRepetition, clean_text, compile_patterns, find_headline
 
 PAGE = """Top Stories
 Jane Roe
@@ -45,7 +45,8 @@ def test_known_title_is_used(kb):
 
 def test_line_repeated_across_documents_is_removed(kb):
     repetition = LineRepetition(min_documents=2)
-    page = "Headline number {n} about the ceasefire talks\n\nBody paragraph number {n} with many words in it.\n\nSubscribe to the Kyiv Courier weekly\n\nClosing paragraph of article {n} that ends with a stop."
+    page = ("Headline number {n} about the ceasefire talks\n\nBody paragraph number {n} with many words in it."
+            "\n\nSubscribe to the Kyiv Courier weekly\n\nClosing paragraph of article {n} that ends with a stop.")
     clean_text(page.format(n=1), kb, repetition)
     clean_text(page.format(n=2), kb, repetition)
     third = clean_text(page.format(n=3), kb, repetition)

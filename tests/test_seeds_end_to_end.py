@@ -4,8 +4,8 @@ scorer. The thresholds are the project's targets; the scorer and gold live outsi
 import json
 
 import pytest
-
 from conftest import GOLD, SEEDS, needs
+
 from parley.export import write_jsonl
 from parley.pipeline import run
 from parley.store.sqlite import SQLiteStore

@@ -47,8 +47,9 @@ def briefing(store: Store, party: str | None = None, limit: int = 5) -> str:
                                 (actor_id, limit))
         if positions:
             out.append("  Positions:")
-            out += [f"    {p['position_kind']:<11} {p['topic']:<20} \u201c{_clip(p['evidence'], 90)}\u201d {src(p['doc'])}"
-                    for p in positions]
+            for p in positions:
+                evidence = _clip(p["evidence"], 90)
+                out.append(f"    {p['position_kind']:<11} {p['topic']:<20} \u201c{evidence}\u201d {src(p['doc'])}")
         quotes = store.query("SELECT * FROM quotes WHERE speaker = ? ORDER BY published DESC, doc LIMIT ?",
                              (actor_id, limit))
         if quotes:
@@ -60,8 +61,8 @@ def briefing(store: Store, party: str | None = None, limit: int = 5) -> str:
         if contacts:
             out.append("  Did:")
             for e in contacts:
-                others = [actors[x].name if x in actors else x for x in json.loads(e["source"]) + json.loads(e["target"])
-                          if x != actor_id]
+                parties = json.loads(e["source"]) + json.loads(e["target"])
+                others = [actors[x].name if x in actors else x for x in parties if x != actor_id]
                 out.append(f"    {e['type']:<9} {e['mode'] or '':<11} {', '.join(others) or '-'} "
                            f"{e['date'] or ''} {src(e['doc'])}")
     out.append("")

@@ -143,10 +143,7 @@ class EventExtractor:
                 agentive = c.lower_ in {"from", "by"} or (c.lower_ == "of" and etype not in PATIENT_OF_TYPES)
                 if c.dep_ == "poss":
                     add(source, c)
-                elif c.dep_ == "prep" and c.lower_ == "between":
-                    for obj in c.children:
-                        add(source, obj)
-                elif c.dep_ == "prep" and agentive:  # 'pressure from Kyiv', 'the opposition of X'
+                elif c.dep_ == "prep" and c.lower_ == "between" or c.dep_ == "prep" and agentive:
                     for obj in c.children:
                         add(source, obj)
                 elif c.dep_ == "prep" and c.lower_ in TARGET_PREPS:

@@ -134,7 +134,7 @@ class QuoteExtractor:
 
     # -- direct ----------------------------------------------------------------------------------------
     def direct(self, rd: ResolvedDoc, indirect: list[Quote] = ()) -> list[Quote]:
-        text, doc = rd.document.text, rd.doc
+        text = rd.document.text
         quotes: list[Quote] = []
         for qs in quote_spans(text):
             body = text[qs.start : qs.end]
@@ -260,9 +260,7 @@ class QuoteExtractor:
                 if not comp:
                     continue
                 content = _clause_tokens(comp[0])
-                if content and content[0].lower_ == "to" and len(content) > 1 and content[1].pos_ != "VERB":
-                    content = content[1:]
-                elif content and content[0].lower_ == "to":
+                if content and content[0].lower_ == "to":  # 'call to grant ...': the content is 'grant ...'
                     content = content[1:]
                 owner = [c for c in tok.children if c.dep_ == "poss"]
                 if owner:
