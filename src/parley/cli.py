@@ -33,12 +33,14 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     pipeline = _pipeline(args)
     with open_store(args.db) as store:
         summary = run(args.paths, store, pipeline, progress=not args.quiet, batch_size=args.batch_size,
-                      max_bytes=args.max_bytes)
+                      max_bytes=args.max_bytes, engine=args.engine, workers=args.workers)
         counts = store.counts()
     print(f"stored {summary.stored}, unchanged {summary.unchanged}, duplicates {summary.duplicates}, "
-          f"skipped {len(summary.skipped) - summary.duplicates}", file=sys.stderr)
+          f"skipped {summary.skipped_count - summary.duplicates}", file=sys.stderr)
     for skip in summary.skipped:
         print(f"  skipped {skip.source}: {skip.reason}", file=sys.stderr)
+    if summary.skipped_count > len(summary.skipped):
+        print(f"  ... and {summary.skipped_count - len(summary.skipped)} more (table `skipped`)", file=sys.stderr)
     print("database: " + ", ".join(f"{k} {v}" for k, v in counts.items()), file=sys.stderr)
     return 0
 
@@ -163,6 +165,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument("--batch-size", type=int, default=16)
     p.add_argument("--max-bytes", type=int, default=20_000_000, help="skip larger files (default 20 MB)")
+    p.add_argument("--engine", choices=["local", "pool", "ray"], default="local",
+                   help="where the per-document stages run (default: this process)")
+    p.add_argument("--workers", type=int, default=0, help="processes or Ray actors (default: CPU count)")
     p.set_defaults(func=cmd_ingest)
 
     p = sub.add_parser("brief", parents=[common], help="terminal briefing per party")

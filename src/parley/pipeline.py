@@ -28,6 +28,7 @@ class Pipeline:
 
     def __init__(self, kb: KnowledgeBase | None = None, model: str | None = None) -> None:
         self.kb = kb or load_kb()
+        self.model = model
         self.annotator = Annotator(self.kb, model)
         self.resolver = ActorResolver(self.kb)
         self.quotes = QuoteExtractor(self.kb)
@@ -35,6 +36,13 @@ class Pipeline:
         self.positions = PositionExtractor(self.kb)
         self.proposals = ProposalExtractor(self.kb)
         self.repetition = LineRepetition()
+
+    @property
+    def user_kb_files(self) -> tuple[str, ...]:
+        """The --kb files beyond the shipped ones, so a worker process can load the same KB."""
+        from parley.kb import DATA_DIR
+
+        return tuple(f for f in self.kb.files if not f.startswith(str(DATA_DIR)))
 
     def clean(self, raw: RawDocument) -> Document | Skipped:
         try:
@@ -105,16 +113,27 @@ class Pipeline:
 
 @dataclass
 class RunSummary:
+    """Counts of a run; the first reasons are kept for the summary (all are in the store's `skipped`)."""
+
     stored: int = 0
     unchanged: int = 0
     duplicates: int = 0
+    skipped_count: int = 0
     skipped: list[Skipped] = field(default_factory=list)
+    keep: int = 200
+
+    def skip(self, item: Skipped) -> None:
+        self.skipped_count += 1
+        if len(self.skipped) < self.keep:
+            self.skipped.append(item)
 
 
 def run(paths: Iterable[str], store, pipeline: Pipeline, progress: bool = True, batch_size: int = 16,
-        max_bytes: int = 20_000_000) -> RunSummary:
+        max_bytes: int = 20_000_000, engine: str = "local", workers: int = 0) -> RunSummary:
     """Ingest `paths` into `store`: unchanged inputs are passed over (resume, idempotent re-ingest),
-    changed ones replaced, duplicates of a stored text skipped with a reason."""
+    changed ones replaced, duplicates of a stored text skipped with a reason.
+
+    `engine` is where the per-document stages run (parley.engines): 'local', 'pool' or 'ray'."""
     from datetime import datetime, timezone
 
     from tqdm import tqdm
@@ -132,11 +151,18 @@ def run(paths: Iterable[str], store, pipeline: Pipeline, progress: bool = True, 
                 continue
             yield item
 
+    if engine == "local":
+        results = pipeline.process_many(pending(), batch_size=batch_size)
+    else:
+        from parley import engines
+
+        runner = {"pool": engines.run_pool, "ray": engines.run_ray}[engine]
+        results = runner(pending(), workers, pipeline.user_kb_files, pipeline.model)
     bar = tqdm(desc="documents", unit="doc", disable=not progress)
-    for result in pipeline.process_many(pending(), batch_size=batch_size):
+    for result in results:
         bar.update(1)
         if isinstance(result, Skipped):
-            summary.skipped.append(result)
+            summary.skip(result)
             store.record_skip(result, now)
             continue
         text_hash = content_hash(result.document.text)
@@ -144,7 +170,7 @@ def run(paths: Iterable[str], store, pipeline: Pipeline, progress: bool = True, 
         if original:
             skip = Skipped(result.document.source, f"duplicate of {original}")
             summary.duplicates += 1
-            summary.skipped.append(skip)
+            summary.skip(skip)
             store.record_skip(skip, now)
             continue
         store.save(result, text_hash, now)
