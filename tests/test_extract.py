@@ -95,7 +95,7 @@ def test_multi_step_plan(pipeline):
     assert len(r.proposals) == 1
     steps = r.proposals[0].steps
     assert [s.order for s in steps] == [1, 2, 3]
-    assert steps[0].evidence.startswith("first stage is a ceasefire")
+    assert steps[0].evidence.startswith("The first stage is a ceasefire")
     assert r.proposals[0].proposer == "ITA"
 
 
@@ -103,3 +103,21 @@ def test_multi_step_plan(pipeline):
 def test_empty_text_gives_empty_result(pipeline, text):
     r = run(pipeline, text)
     assert r.quotes == [] and r.events == [] and r.positions == []
+
+
+def test_negated_acceptance_is_a_rejection(pipeline):
+    r = run(pipeline, "Moscow answers\n\nThe Kremlin said Russia would not accept the presence of NATO troops in "
+                      "Ukraine under any peace settlement.")
+    assert any(p.actor == "RUS" and p.position_kind == "rejection" and p.topic == "nato" for p in r.positions), \
+        r.positions
+
+
+def test_sequence_words_make_steps(pipeline):
+    text = ("Ceasefire sequence\n\nThe minister presented a plan in three phases. First, both sides would "
+            "halt strikes on energy sites. Then monitors would verify the halt along the front line. Finally, "
+            "talks on a full ceasefire would open in Geneva.")
+    r = run(pipeline, text)
+    steps = r.proposals[0].steps
+    assert [s.order for s in steps] == [1, 2, 3]
+    assert steps[1].evidence.startswith("Then monitors would verify")
+    assert all(text[s.start:s.end] == s.evidence for s in steps)

@@ -24,7 +24,7 @@ EPISTEMIC = {"unlikely", "likely", "possible", "impossible", "probable", "improb
 # Verbs whose subject performs the act on behalf of its object being the thing delivered ('supports X with')
 SYMMETRIC_NOUNS = {"call", "conversation", "meeting", "talks", "contact", "coordination", "dialogue",
                    "consultation", "consultations", "negotiations", "fighting", "exchange"}
-SPEECH_ACT_TYPES = {"ACCUSE", "THREATEN", "REQUEST", "REJECT", "PROTEST"}
+SPEECH_ACT_TYPES = {"ACCUSE", "REQUEST", "REJECT", "PROTEST"}  # 'warned that ...' reports, 'threatened to' acts
 POSITION_EVENT = {"rejection": "REJECT", "red_line": "REJECT", "demand": "REQUEST", "offer": "AGREE",
                   "acceptance": "SUPPORT", "assessment": "ASSESS"}
 PATIENT_OF_TYPES = {"ASSAULT", "COERCE", "SANCTION", "AID", "SUPPORT"}  # 'the invasion of X': X suffers it

@@ -28,6 +28,8 @@ SEGMENT_BOUNDARY = re.compile(
     r"|\s+(?=(?:only\s+)?if\b|provided\b|unless\b|as long as\b|on condition\b)"
 )
 MIN_SEGMENT_WORDS = 3
+FLIPPED_BY_NEGATION = {"acceptance", "offer"}
+NEGATION_BEFORE = re.compile(r"\b(?:not|n't|never|no longer|refuses? to|refused to)\s+(?:\w+\s+){0,2}$", re.I)
 INTENT_KINDS = {"demand", "offer", "rejection", "condition", "red_line", "acceptance"}
 
 
@@ -57,7 +59,12 @@ class PositionExtractor:
 
     def kind(self, text: str) -> str | None:
         for kind, patterns in self.cues:
-            if any(p.search(text) for p in patterns):
+            for p in patterns:
+                m = p.search(text)
+                if m is None:
+                    continue
+                if kind in FLIPPED_BY_NEGATION and NEGATION_BEFORE.search(text[max(0, m.start() - 25) : m.start()]):
+                    return "rejection"  # 'would not accept', 'is not ready to'
                 return kind
         return None
 
@@ -100,15 +107,17 @@ class PositionExtractor:
                  ) -> list[Position]:
         text = rd.document.text
         positions: list[Position] = []
-        taken: list[tuple[int, int]] = []
+        taken: list[tuple[int, int, str, str, str]] = []
 
         def emit(actor: str, kind: str, topic: str, start: int, end: int) -> None:
             evidence = text[start:end].strip(" ,.;:\u201c\u201d\"")
             start = text.find(evidence, start)
             end = start + len(evidence)
-            if any(s <= start and end <= e for s, e in taken):
+            if any(s <= start and end <= e for s, e, *_ in taken):
                 return
-            taken.append((start, end))
+            if any(s < end and start < e and (a, k, t) == (actor, kind, topic) for s, e, a, k, t in taken):
+                return  # the same view read again from an overlapping clause
+            taken.append((start, end, actor, kind, topic))
             positions.append(Position(id="", doc=rd.document.id, actor=actor, position_kind=kind, topic=topic,
                                       evidence=evidence, start=start, end=end,
                                       date=rd.document.published.isoformat() if rd.document.published else None))

@@ -43,9 +43,12 @@ class PostgresStore(Store):
 
         `connect_kwargs` go to `psycopg.connect`, e.g. `options="-c search_path=myschema"`."""
         super().__init__()
-        self.conninfo = conninfo
         self.conn = psycopg.connect(conninfo, autocommit=False, **connect_kwargs)
-        self.migrate()
+        try:
+            self.migrate()
+        except BaseException:
+            self.close()
+            raise
 
     # -- plumbing ---------------------------------------------------------------------------------
     def execute(self, statement: str, params: Sequence[Any] = ()) -> Any:
