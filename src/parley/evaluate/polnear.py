@@ -119,8 +119,8 @@ def parse_brat(ann: str, text: str | None = None) -> list[GoldAttribution]:
                     raise ValueError(f"{ident}: offsets give {got[:60]!r}, the file says {parts[2][:60]!r}")
             spans[ident] = (label, frags)
         elif ident.startswith("E"):
-            roles = [tuple(r.split(":", 1)) for r in parts[1].split() if ":" in r]
-            events.append((ident, [(role, ref) for role, ref in roles]))
+            pairs = [r.partition(":") for r in parts[1].split() if ":" in r]
+            events.append((ident, [(role, ref) for role, _, ref in pairs]))
     out: list[GoldAttribution] = []
     for ident, roles in events:
         att = GoldAttribution(id=ident, contents=[])

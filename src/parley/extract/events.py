@@ -28,6 +28,7 @@ SPEECH_ACT_TYPES = {"ACCUSE", "REQUEST", "REJECT", "PROTEST"}  # 'warned that ..
 POSITION_EVENT = {"rejection": "REJECT", "red_line": "REJECT", "demand": "REQUEST", "offer": "AGREE",
                   "acceptance": "SUPPORT", "assessment": "ASSESS"}
 PATIENT_OF_TYPES = {"ASSAULT", "COERCE", "SANCTION", "AID", "SUPPORT"}  # 'the invasion of X': X suffers it
+PROPOSITION_NOUNS = {"existence", "fact", "information", "report", "news", "claim", "view", "impression"}
 SYMMETRIC_TYPES = {"CONSULT", "COOPERATE"}
 MAX_EVENTS_PER_SENTENCE = 3
 ASSESS_VERBS = {"suggest", "predict", "estimate", "assess", "fear", "expect", "forecast", "believe", "judge"}
@@ -97,8 +98,9 @@ class EventExtractor:
             return None
         if not types:
             return None
-        if tok.pos_ == "VERB" and any(c.dep_ == "ccomp" for c in tok.children) and not set(types) & SPEECH_ACT_TYPES:
-            return None  # 'confirmed that ...' reports speech; its content, not the verb, is the act
+        if tok.pos_ == "VERB" and not set(types) & SPEECH_ACT_TYPES and any(
+                c.dep_ == "ccomp" or (c.dep_ == "dobj" and c.lemma_.lower() in PROPOSITION_NOUNS) for c in tok.children):
+            return None  # 'confirmed that ...', 'confirmed the existence of ...' report speech, not an act
         # context picks among several types: a 'phone call' is a contact, a 'call for' a request
         if "CONSULT" in types and lemma == "call":
             if tok.pos_ == "NOUN" and any(c.lower_ in {"phone", "telephone"} for c in tok.children) or \

@@ -57,12 +57,14 @@ class ResolvedDoc:
         if actor_id not in self.actors and self.resolver is not None and actor_id in self.resolver.kb.actors:
             self.actors[actor_id] = self.resolver.kb_actor(actor_id, self.document.published)
 
-    def add(self, span: ActorSpan) -> None:
-        if any(i in self.by_token for i in range(span.tok_start, span.tok_end)):
+    def add(self, span: ActorSpan, nested: bool = False) -> None:
+        """Record a span; with `nested`, the span may contain others ('the former US Secretary' holds a
+        mention of the US) and takes only the tokens still free."""
+        if not nested and any(i in self.by_token for i in range(span.tok_start, span.tok_end)):
             return
         self.spans.append(span)
         for i in range(span.tok_start, span.tok_end):
-            self.by_token[i] = span
+            self.by_token.setdefault(i, span)
         actor = self.actors[span.actor_id]
         if span.kind in {"name", "metonym", "surname", "anonymous", "demonym"} and span.text not in actor.aliases:
             actor.aliases.append(span.text)
@@ -335,7 +337,7 @@ class ActorResolver:
             actor_id = self._match_description(words, country, chunk.start, resolved)
             if actor_id:
                 resolved.add(ActorSpan(chunk.start_char, chunk.end_char, chunk.text, actor_id, "description",
-                                       chunk.start, chunk.end))
+                                       chunk.start, chunk.end), nested=True)
 
     def _match_description(self, words: list[str], country: str | None, before: int,
                            resolved: ResolvedDoc) -> str | None:

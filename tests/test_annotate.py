@@ -1,0 +1,34 @@
+import pytest
+
+from parley.annotate import PLACE_ID, build_nlp, entity_patterns, model_name
+
+
+def test_ruler_fixes_places_and_metonyms(pipeline):
+    doc = pipeline.annotator("Fighting in Donbass went on as Kyiv and the Kremlin traded blame.")
+    ents = {e.text: (e.label_, e.ent_id_) for e in doc.ents}
+    assert ents["Donbass"] == ("GPE", PLACE_ID)
+    assert ents["Kyiv"][1] == "UKR" and ents["Kyiv"][0] != "PERSON"
+    assert ents["the Kremlin"][1] == "RUS"
+
+
+def test_surnames_and_transliterations_resolve_to_kb_ids(pipeline):
+    doc = pipeline.annotator("Podolak and Zelenskiy spoke; Lavrov answered.")
+    ids = {e.text: e.ent_id_ for e in doc.ents}
+    assert ids["Podolak"] == ids.get("Podolak") and ids["Podolak"]
+    assert "zelensk" in ids["Zelenskiy"]
+    assert "lavrov" in ids["Lavrov"]
+
+
+def test_patterns_come_from_the_kb_not_code(kb):
+    patterns = entity_patterns(kb)
+    assert len(patterns) > 1000
+    texts = {p["pattern"] for p in patterns}
+    assert {"Moscow", "Kiev", "Kyiv", "Donbass"} <= texts
+    assert "May" not in texts  # a month, not Theresa May's surname
+
+
+def test_model_name_is_configurable(monkeypatch, kb):
+    monkeypatch.setenv("PARLEY_MODEL", "xx_not_installed_model")
+    assert model_name() == "xx_not_installed_model"
+    with pytest.raises(RuntimeError, match="not installed"):
+        build_nlp(kb)
