@@ -513,16 +513,8 @@ def test_text_that_looks_like_sql_is_stored_and_found(store: Store) -> None:
     assert store.search_quotes("DROP TABLE quotes")[0]["text"] == "; DROP TABLE quotes; -- NEAR( ? %s"
 
 
-SQLITE_BLANK_OR_NUL = pytest.mark.xfail(
-    raises=sqlite3.OperationalError, strict=True,
-    reason="known bug in store/sqlite.py: an empty FTS5 query (blank q in search_documents) and a NUL in q"
-    " are syntax errors; delete this mark once sqlite.py returns [] / drops NULs")
-
-
 @pytest.mark.parametrize("q", ["", "   ", "ceasefire\x00; DROP TABLE quotes"])
-def test_blank_or_nul_search_text(backend: Backend, request: pytest.FixtureRequest, q: str) -> None:
-    if backend.name == "sqlite":
-        request.applymarker(SQLITE_BLANK_OR_NUL)
+def test_blank_or_nul_search_text(backend: Backend, q: str) -> None:
     store = backend.open()
     save(store, full_result())
     assert isinstance(store.search_quotes(q), list)

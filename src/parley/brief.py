@@ -43,21 +43,22 @@ def briefing(store: Store, party: str | None = None, limit: int = 5) -> str:
         a = actors[actor_id]
         out.append("=" * 78)
         out.append(f"{a.name} ({a.type}{', ' + a.country if a.country else ''}){' - ' + a.role if a.role else ''}")
-        positions = store.query("SELECT * FROM positions WHERE actor = ? ORDER BY date DESC, doc LIMIT ?",
+        positions = store.query("SELECT * FROM positions WHERE actor = ? ORDER BY date IS NULL, date DESC, doc LIMIT ?",
                                 (actor_id, limit))
         if positions:
             out.append("  Positions:")
             for p in positions:
                 evidence = _clip(p["evidence"], 90)
                 out.append(f"    {p['position_kind']:<11} {p['topic']:<20} \u201c{evidence}\u201d {src(p['doc'])}")
-        quotes = store.query("SELECT * FROM quotes WHERE speaker = ? ORDER BY published DESC, doc LIMIT ?",
-                             (actor_id, limit))
+        quotes = store.query("SELECT * FROM quotes WHERE speaker = ?"
+                             " ORDER BY published IS NULL, published DESC, doc LIMIT ?", (actor_id, limit))
         if quotes:
             out.append("  Said:")
             out += [f"    \u201c{_clip(q['text'], 110)}\u201d {src(q['doc'])}" for q in quotes]
         contacts = store.query(
             "SELECT e.type, e.mode, e.date, e.doc, e.source, e.target FROM events e JOIN event_actors ea"
-            " ON ea.event = e.id WHERE ea.actor = ? ORDER BY e.published DESC LIMIT ?", (actor_id, limit))
+            " ON ea.event = e.id WHERE ea.actor = ? ORDER BY e.published IS NULL, e.published DESC LIMIT ?",
+            (actor_id, limit))
         if contacts:
             out.append("  Did:")
             for e in contacts:

@@ -11,6 +11,9 @@ from parley.records import Document, RawDocument, content_hash
 __all__ = ["clean", "document_id", "LineRepetition"]
 
 
+_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
 def document_id(source: str) -> str:
     """A document is identified by where it came from, so a changed article updates its record."""
     return content_hash(source)
@@ -29,16 +32,18 @@ def guess_language(text: str) -> str:
 
 
 def clean(raw: RawDocument, kb: KnowledgeBase, repetition: LineRepetition | None = None) -> Document:
+    # NUL and other C0 controls are never article text, and PostgreSQL cannot store NUL
+    content = _CONTROLS.sub("", raw.content)
     if raw.content_type == "html":
         from parley.clean.html import extract_html  # trafilatura is only needed for HTML input
 
-        extract = extract_html(raw.content, raw.url)
+        extract = extract_html(content, raw.url)
         text, title, boilerplate = extract.text, raw.title or extract.title, extract.boilerplate
         published = raw.published or extract.published
         if title and text and not text.startswith(title):
             text = f"{title}\n\n{text}"
     else:
-        result = clean_text(raw.content, kb, repetition, title=raw.title)
+        result = clean_text(content, kb, repetition, title=raw.title)
         text, title, boilerplate, published = result.text, result.title, result.boilerplate, raw.published
     return Document(
         id=document_id(raw.source),

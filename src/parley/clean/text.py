@@ -75,6 +75,20 @@ def find_headline(lines: list[str], patterns: list[re.Pattern[str]]) -> int | No
     return None
 
 
+GOOD_MIN_WORDS = 12  # a line of running text: a sentence or more
+
+
+def classify(line: str, patterns: list[re.Pattern[str]], repetition: LineRepetition | None = None) -> str:
+    """'bad' (web furniture, repeated across the batch), 'good' (running text) or 'short' (undecided)."""
+    if is_furniture(line, patterns) or (repetition is not None and repetition.is_repeated(line)):
+        return "bad"
+    words = len(line.split())
+    sentence_end = re.search(r"[.!?\"\u201d\u00bb)]$|[.!?]\s+[A-Z\u201c\"]", line.strip())
+    if words >= 25 or (words >= GOOD_MIN_WORDS and sentence_end):
+        return "good"
+    return "short"
+
+
 def is_footer_line(line: str) -> bool:
     """A short line without sentence punctuation (link lists, buttons, bylines) after the body."""
     text = line.strip()
@@ -100,19 +114,26 @@ def clean_text(
     if head is not None:
         for i in range(head):  # page chrome above the headline: menus, widgets, quotes of the day
             keep[i] = False
-    for i, line in enumerate(nonempty):
-        if i == head:
-            continue
-        if is_furniture(line, patterns) or (repetition is not None and repetition.is_repeated(line)):
+    classes = [classify(line, patterns, repetition) for line in nonempty]
+    for i, cls in enumerate(classes):
+        if i != head and cls == "bad":
             keep[i] = False
-    # footer: short lines after the last paragraph of running text
-    for i in range(len(nonempty) - 1, (head or 0), -1):
-        if not keep[i]:
-            continue
-        if is_footer_line(nonempty[i]):
-            keep[i] = False
-        else:
-            break
+    # The body runs from the first to the last line of running text. Short lines outside it are page
+    # chrome (menus, bylines, link lists, footers); inside it they stay only between running text, as
+    # subheadings and datelines do (the context rule of jusText).
+    body = [i for i, cls in enumerate(classes) if cls == "good" and i != head]
+    if body:
+        first, last = body[0], body[-1]
+        for i, cls in enumerate(classes):
+            if i == head or cls != "short":
+                continue
+            if i < first or i > last:
+                keep[i] = False
+            else:
+                before = next(classes[j] for j in range(i - 1, -1, -1) if classes[j] != "short" or j == head)
+                after = next(classes[j] for j in range(i + 1, len(classes)) if classes[j] != "short")
+                if "bad" in (before, after) and not (before == "good" or after == "good"):
+                    keep[i] = False
 
     if repetition is not None:
         repetition.observe(nonempty)

@@ -99,7 +99,8 @@ class EventExtractor:
         if not types:
             return None
         if tok.pos_ == "VERB" and not set(types) & SPEECH_ACT_TYPES and any(
-                c.dep_ == "ccomp" or (c.dep_ == "dobj" and c.lemma_.lower() in PROPOSITION_NOUNS) for c in tok.children):
+                c.dep_ == "ccomp" or (c.dep_ == "dobj" and c.lemma_.lower() in PROPOSITION_NOUNS)
+                for c in tok.children):
             return None  # 'confirmed that ...', 'confirmed the existence of ...' report speech, not an act
         # context picks among several types: a 'phone call' is a contact, a 'call for' a request
         if "CONSULT" in types and lemma == "call":

@@ -28,7 +28,7 @@ FTS_STATEMENTS = [
 
 def fts_query(text: str) -> str:
     """User words as an FTS5 query of quoted terms: no operator in scraped or typed text can break it."""
-    terms = [t.replace('"', '""') for t in text.split() if t.strip()]
+    terms = [t.replace('"', '""') for t in text.replace("\x00", " ").split() if t.strip()]
     return " ".join(f'"{t}"' for t in terms)
 
 
@@ -52,7 +52,7 @@ class SQLiteStore(Store):
     def search_quotes(self, q: str, speaker: str | None = None, limit: int = 50, offset: int = 0
                       ) -> list[dict[str, Any]]:
         where, params = [], []
-        if q.strip():
+        if fts_query(q):
             where.append("quotes.rowid IN (SELECT rowid FROM quotes_fts WHERE quotes_fts MATCH ?)")
             params.append(fts_query(q))
         if speaker:
@@ -64,6 +64,8 @@ class SQLiteStore(Store):
             " LIMIT ? OFFSET ?", (*params, limit, offset))
 
     def search_documents(self, q: str, limit: int = 50, offset: int = 0) -> list[dict[str, Any]]:
+        if not fts_query(q):
+            return []
         return self.query(
             "SELECT documents.id, documents.title, documents.source, documents.published,"
             " snippet(documents_fts, 1, '[', ']', ' … ', 12) AS snippet FROM documents_fts"
