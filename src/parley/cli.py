@@ -87,12 +87,17 @@ def cmd_eval(args: argparse.Namespace) -> int:
         from parley.evaluate.plover import evaluate_plover
 
         report = evaluate_plover(Path(args.plover), pipeline, limit=args.limit)
+    elif args.text_cleaning:
+        from parley.evaluate.text_cleaning import evaluate_text_cleaning
+
+        report = evaluate_text_cleaning(Path(args.text_cleaning), pipeline.kb, limit=args.limit)
     elif args.article_extraction:
         from parley.evaluate.article_extraction import evaluate_article_extraction
 
         report = evaluate_article_extraction(Path(args.article_extraction), limit=args.limit)
     else:
-        print("parley eval: give --gold, --polnear, --plover or --article-extraction", file=sys.stderr)
+        print("parley eval: give --gold, --polnear, --plover, --article-extraction or --text-cleaning",
+              file=sys.stderr)
         return 2
     if args.json:
         print(json.dumps(report, indent=1))
@@ -186,7 +191,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--export", help="also write the export that was scored to this file")
     p.add_argument("--polnear", help="PolNeAR folder (shared/bench/polnear)")
     p.add_argument("--plover", help="PLOVER gold-standard records file")
-    p.add_argument("--article-extraction", help="article-extraction benchmark folder")
+    p.add_argument("--article-extraction", help="article-extraction benchmark folder (HTML cleaning)")
+    p.add_argument("--text-cleaning", help="article-extraction benchmark folder (plain-text cleaning of its pages)")
     p.add_argument("--limit", type=int, help="only the first N items of a benchmark")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_eval)

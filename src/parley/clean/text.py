@@ -61,8 +61,10 @@ def is_furniture(line: str, patterns: list[re.Pattern[str]]) -> bool:
 
 def looks_like_headline(line: str) -> bool:
     words = line.split()
-    if not MIN_HEADLINE_WORDS <= len(words) <= MAX_HEADLINE_WORDS:
+    if not 2 <= len(words) <= MAX_HEADLINE_WORDS:
         return False
+    if len(words) < MIN_HEADLINE_WORDS and all(w[:1].isupper() for w in words):
+        return False  # 'John Doe': a short all-capitalised line is a name or a menu item, not a headline
     # a headline does not end like a sentence of running text; a question or a quote is fine
     return not line.rstrip().endswith((".", ",", ";", ":")) or line.rstrip().endswith("..")
 

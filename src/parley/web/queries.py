@@ -196,6 +196,44 @@ def activity(store: Store, ids: Sequence[str]) -> dict[str, dict[str, int]]:
 
 
 # -- timeline and events ---------------------------------------------------------------------------
+#
+# The timeline is three lists (events, quotes, positions) in one order. Each is queried on its own (a
+# count, and its first offset+limit rows in timeline order) and the pages are merged here: a UNION ALL
+# sorted as a whole makes the database sort every row of all three tables, which is several times
+# slower on a large store than three bounded top-k sorts.
+
+@dataclass
+class Branch:
+    """One kind of timeline item as SQL pieces: a SELECT with common column names, and its filters."""
+
+    kind: str
+    alias: str
+    columns: str
+    source: str  # FROM ... (with the documents join when the day needs it)
+    count_source: str  # FROM ... for counting (the join only when a filter needs it)
+    day: str
+    where: list[str] = field(default_factory=list)
+    params: list[Any] = field(default_factory=list)
+
+    @property
+    def clause(self) -> str:
+        return ("WHERE " + " AND ".join(self.where)) if self.where else ""
+
+    def count(self, store: Store) -> int:
+        return int(store.query_one(f"SELECT COUNT(*) AS n FROM {self.count_source} {self.clause}", self.params)["n"])
+
+    def rows(self, store: Store, n: int, order: str) -> list[dict[str, Any]]:
+        direction = "ASC" if order == "asc" else "DESC"
+        a = self.alias
+        return store.query(
+            f"SELECT {self.columns} FROM {self.source} {self.clause} ORDER BY CASE WHEN {self.day} IS NULL THEN 1"
+            f" ELSE 0 END, {self.day} {direction}, {a}.doc, {a}.start_char, {a}.id LIMIT ?", (*self.params, n))
+
+    def months(self, store: Store) -> list[dict[str, Any]]:
+        where = [*self.where, f"{self.day} IS NOT NULL"]
+        return store.query(f"SELECT SUBSTR({self.day}, 1, 7) AS period, COUNT(*) AS n FROM {self.source}"
+                           f" WHERE {' AND '.join(where)} GROUP BY SUBSTR({self.day}, 1, 7)", self.params)
+
 
 def _date_clauses(expr: str, f: Filters, where: list[str], params: list[Any]) -> None:
     if f.date_from:
@@ -217,10 +255,11 @@ def _topic_clause(alias: str, f: Filters, where: list[str], params: list[Any]) -
     """An event or quote is on a topic when a position on that topic overlaps it in the same report."""
     if f.topic:
         topics = _topics(f.topic)
-        where.append(f"EXISTS (SELECT 1 FROM positions tp WHERE tp.doc = {alias}.doc AND tp.topic IN"
-                     f" ({marks(len(topics))}) AND tp.start_char < {alias}.end_char"
-                     f" AND tp.end_char > {alias}.start_char)")
-        params += topics
+        m = marks(len(topics))
+        where.append(f"{alias}.doc IN (SELECT doc FROM positions WHERE topic IN ({m}))")
+        where.append(f"EXISTS (SELECT 1 FROM positions tp WHERE tp.doc = {alias}.doc AND tp.topic IN ({m})"
+                     f" AND tp.start_char < {alias}.end_char AND tp.end_char > {alias}.start_char)")
+        params += topics + topics
 
 
 def _topics(topic: str) -> list[str]:
@@ -230,108 +269,97 @@ def _topics(topic: str) -> list[str]:
     return [topic]
 
 
-def _event_select(f: Filters) -> tuple[str, list[Any]]:
-    where: list[str] = []
-    params: list[Any] = []
+EVENT_COLUMNS = ("'event' AS kind, e.id AS id, e.doc AS doc, COALESCE(e.date, e.published) AS day,"
+                 " e.type AS label, e.mode AS detail, e.source AS actor, e.target AS target, e.evidence AS text,"
+                 " e.start_char AS start_char, e.end_char AS end_char")
+
+
+def event_branch(f: Filters) -> Branch:
+    day = "COALESCE(e.date, e.published)"
+    b = Branch("event", "e", EVENT_COLUMNS, "events e", "events e", day)
     if f.parties:
-        where.append(f"e.id IN (SELECT event FROM event_actors WHERE actor IN ({marks(len(f.parties))}))")
-        params += f.parties
+        b.where.append(f"e.id IN (SELECT event FROM event_actors WHERE actor IN ({marks(len(f.parties))}))")
+        b.params += f.parties
     if f.type:
-        where.append("e.type = ?")
-        params.append(f.type)
-    _topic_clause("e", f, where, params)
-    _source_clause("e.doc", f, where, params)
-    _date_clauses("COALESCE(e.date, e.published)", f, where, params)
-    clause = ("WHERE " + " AND ".join(where)) if where else ""
-    sql = ("SELECT 'event' AS kind, e.id AS id, e.doc AS doc, COALESCE(e.date, e.published) AS day,"
-           " e.type AS label, e.mode AS detail, e.source AS actor, e.target AS target, e.evidence AS text,"
-           f" e.start_char AS start_char, e.end_char AS end_char FROM events e {clause}")
-    return sql, params
+        b.where.append("e.type = ?")
+        b.params.append(f.type)
+    _topic_clause("e", f, b.where, b.params)
+    _source_clause("e.doc", f, b.where, b.params)
+    _date_clauses(day, f, b.where, b.params)
+    return b
 
 
-def _quote_select(f: Filters) -> tuple[str, list[Any]]:
-    where: list[str] = []
-    params: list[Any] = []
+def quote_branch(f: Filters) -> Branch:
+    b = Branch("quote", "q", "'quote' AS kind, q.id AS id, q.doc AS doc, q.published AS day, q.quote_kind AS label,"
+               " q.cue AS detail, q.speaker AS actor, q.speaker_text AS target, q.text AS text,"
+               " q.start_char AS start_char, q.end_char AS end_char", "quotes q", "quotes q", "q.published")
     if f.parties:
-        where.append(f"q.speaker IN ({marks(len(f.parties))})")
-        params += f.parties
-    _topic_clause("q", f, where, params)
-    _source_clause("q.doc", f, where, params)
-    _date_clauses("q.published", f, where, params)
-    clause = ("WHERE " + " AND ".join(where)) if where else ""
-    sql = ("SELECT 'quote' AS kind, q.id AS id, q.doc AS doc, q.published AS day, q.quote_kind AS label,"
-           " q.cue AS detail, q.speaker AS actor, q.speaker_text AS target, q.text AS text,"
-           f" q.start_char AS start_char, q.end_char AS end_char FROM quotes q {clause}")
-    return sql, params
+        b.where.append(f"q.speaker IN ({marks(len(f.parties))})")
+        b.params += f.parties
+    _topic_clause("q", f, b.where, b.params)
+    _source_clause("q.doc", f, b.where, b.params)
+    _date_clauses("q.published", f, b.where, b.params)
+    return b
 
 
-def _position_select(f: Filters) -> tuple[str, list[Any]]:
-    where: list[str] = []
-    params: list[Any] = []
+def position_branch(f: Filters) -> Branch:
+    day = "COALESCE(p.date, d.published)"
+    joined = "positions p JOIN documents d ON d.id = p.doc"
+    b = Branch("position", "p", "'position' AS kind, p.id AS id, p.doc AS doc, COALESCE(p.date, d.published) AS day,"
+               " p.position_kind AS label, p.topic AS detail, p.actor AS actor, NULL AS target, p.evidence AS text,"
+               " p.start_char AS start_char, p.end_char AS end_char", joined,
+               joined if (f.date_from or f.date_to) else "positions p", day)
     if f.parties:
-        where.append(f"p.actor IN ({marks(len(f.parties))})")
-        params += f.parties
+        b.where.append(f"p.actor IN ({marks(len(f.parties))})")
+        b.params += f.parties
     if f.topic:
         topics = _topics(f.topic)
-        where.append(f"p.topic IN ({marks(len(topics))})")
-        params += topics
+        b.where.append(f"p.topic IN ({marks(len(topics))})")
+        b.params += topics
     if f.position_kind:
-        where.append("p.position_kind = ?")
-        params.append(f.position_kind)
-    _source_clause("p.doc", f, where, params)
-    _date_clauses("COALESCE(p.date, d.published)", f, where, params)
-    clause = ("WHERE " + " AND ".join(where)) if where else ""
-    sql = ("SELECT 'position' AS kind, p.id AS id, p.doc AS doc, COALESCE(p.date, d.published) AS day,"
-           " p.position_kind AS label, p.topic AS detail, p.actor AS actor, NULL AS target, p.evidence AS text,"
-           " p.start_char AS start_char, p.end_char AS end_char FROM positions p"
-           f" JOIN documents d ON d.id = p.doc {clause}")
-    return sql, params
+        b.where.append("p.position_kind = ?")
+        b.params.append(f.position_kind)
+    _source_clause("p.doc", f, b.where, b.params)
+    _date_clauses(day, f, b.where, b.params)
+    return b
 
 
-def _timeline_union(f: Filters) -> tuple[str, list[Any]]:
-    parts: list[str] = []
-    params: list[Any] = []
+def branches(f: Filters) -> list[Branch]:
     kinds = [k for k in f.kinds if k in TIMELINE_KINDS]
     if f.type:  # an event-type filter selects events only
         kinds = [k for k in kinds if k == "event"]
-    builders = {"event": _event_select, "quote": _quote_select, "position": _position_select}
-    for kind in kinds:
-        sql, p = builders[kind](f)
-        parts.append(sql)
-        params += p
-    if not parts:
-        parts.append("SELECT 'none' AS kind, id, id AS doc, NULL AS day, NULL AS label, NULL AS detail,"
-                     " NULL AS actor, NULL AS target, NULL AS text, 0 AS start_char, 0 AS end_char"
-                     " FROM documents WHERE 1 = 0")
-    return " UNION ALL ".join(parts), params
+    builders = {"event": event_branch, "quote": quote_branch, "position": position_branch}
+    return [builders[k](f) for k in TIMELINE_KINDS if k in kinds]
 
 
-def _order(f: Filters) -> str:
-    direction = "ASC" if f.order == "asc" else "DESC"
-    # undated items last in both directions, on both backends
-    return (f"CASE WHEN t.day IS NULL THEN 1 ELSE 0 END, t.day {direction}, t.doc, t.start_char, t.kind, t.id")
+def merged_page(store: Store, parts: list[Branch], f: Filters, limit: int, offset: int, count: bool = True
+                ) -> Page:
+    """Rows offset..offset+limit of the branches in timeline order (date, then report and position)."""
+    rows: list[dict[str, Any]] = []
+    for b in parts:
+        rows += b.rows(store, offset + limit + 1, f.order)
+    rows.sort(key=lambda r: (r["doc"], r["start_char"], r["kind"], r["id"]))
+    rows.sort(key=lambda r: r["day"] or "", reverse=f.order != "asc")
+    rows.sort(key=lambda r: r["day"] is None)
+    total = sum(b.count(store) for b in parts) if count else None
+    window = rows[offset:offset + limit]
+    return Page(decorate_items(store, window), limit, offset, total, len(rows) > offset + limit)
 
 
 def timeline(store: Store, f: Filters, limit: int = 50, offset: int = 0, count: bool = True) -> Page:
     """Events, quotes and positions in one dated list, newest first (or oldest with order=asc)."""
-    union, params = _timeline_union(f)
-    total = store.query_one(f"SELECT COUNT(*) AS n FROM ({union}) t", params)["n"] if count else None
-    rows = store.query(f"SELECT * FROM ({union}) t ORDER BY {_order(f)} LIMIT ? OFFSET ?",
-                       (*params, limit + 1, offset))
-    more = len(rows) > limit
-    return Page(decorate_items(store, rows[:limit]), limit, offset, total, more)
+    return merged_page(store, branches(f), f, limit, offset, count)
 
 
 def timeline_counts(store: Store, f: Filters) -> list[dict[str, Any]]:
     """Dated items per month and kind: [{period: 'YYYY-MM', event: n, quote: n, position: n}]."""
-    union, params = _timeline_union(f)
-    rows = store.query(
-        f"SELECT SUBSTR(t.day, 1, 7) AS period, t.kind AS kind, COUNT(*) AS n FROM ({union}) t"
-        " WHERE t.day IS NOT NULL AND LENGTH(t.day) >= 7 GROUP BY SUBSTR(t.day, 1, 7), t.kind", params)
     periods: dict[str, dict[str, Any]] = {}
-    for row in rows:
-        entry = periods.setdefault(row["period"], {"period": row["period"], **{k: 0 for k in TIMELINE_KINDS}})
-        entry[row["kind"]] = row["n"]
+    for b in branches(f):
+        for row in b.months(store):
+            if not row["period"] or len(row["period"]) < 7:
+                continue  # year-only dates have no month
+            entry = periods.setdefault(row["period"], {"period": row["period"], **{k: 0 for k in TIMELINE_KINDS}})
+            entry[b.kind] += row["n"]
     return [periods[k] for k in sorted(periods)]
 
 
@@ -363,12 +391,7 @@ def decorate_items(store: Store, rows: list[dict[str, Any]]) -> list[dict[str, A
 
 
 def events(store: Store, f: Filters, limit: int = 50, offset: int = 0) -> Page:
-    sql, params = _event_select(f)
-    direction = "ASC" if f.order == "asc" else "DESC"
-    total = store.query_one(f"SELECT COUNT(*) AS n FROM ({sql}) t", params)["n"]
-    rows = store.query(f"SELECT * FROM ({sql}) t ORDER BY CASE WHEN t.day IS NULL THEN 1 ELSE 0 END,"
-                       f" t.day {direction}, t.doc, t.start_char, t.id LIMIT ? OFFSET ?", (*params, limit, offset))
-    return Page(decorate_items(store, rows), limit, offset, total)
+    return merged_page(store, [event_branch(f)], f, limit, offset)
 
 
 # -- documents -------------------------------------------------------------------------------------
@@ -513,32 +536,22 @@ def edge_events(store: Store, a: str, b: str, types: Sequence[str] = CONTACT_TYP
                 date_to: str | None = None, limit: int = 50, offset: int = 0) -> Page:
     """The events behind one network edge, with their reports."""
     types = [t for t in types if t] or list(CONTACT_TYPES)
-    where, params = _contact_filters(types, date_from, date_to)
-    where.append("e.id IN (SELECT event FROM event_actors WHERE actor = ?)")
-    where.append("e.id IN (SELECT event FROM event_actors WHERE actor = ?)")
-    params += [a, b]
-    sql = ("SELECT 'event' AS kind, e.id AS id, e.doc AS doc, COALESCE(e.date, e.published) AS day,"
-           " e.type AS label, e.mode AS detail, e.source AS actor, e.target AS target, e.evidence AS text,"
-           f" e.start_char AS start_char, e.end_char AS end_char FROM events e WHERE {' AND '.join(where)}")
-    total = store.query_one(f"SELECT COUNT(*) AS n FROM ({sql}) t", params)["n"]
-    rows = store.query(f"SELECT * FROM ({sql}) t ORDER BY CASE WHEN t.day IS NULL THEN 1 ELSE 0 END, t.day DESC,"
-                       " t.doc, t.start_char LIMIT ? OFFSET ?", (*params, limit, offset))
-    return Page(decorate_items(store, rows), limit, offset, total)
+    f = Filters(date_from=date_from, date_to=date_to)
+    branch = event_branch(f)
+    branch.where += [f"e.type IN ({marks(len(types))})", "e.id IN (SELECT event FROM event_actors WHERE actor = ?)",
+                     "e.id IN (SELECT event FROM event_actors WHERE actor = ?)"]
+    branch.params += [*types, a, b]
+    return merged_page(store, [branch], f, limit, offset)
 
 
 # -- positions -------------------------------------------------------------------------------------
 
 def list_positions(store: Store, f: Filters, limit: int = 50, offset: int = 0) -> Page:
-    sql, params = _position_select(f)
-    direction = "ASC" if f.order == "asc" else "DESC"
-    total = store.query_one(f"SELECT COUNT(*) AS n FROM ({sql}) t", params)["n"]
-    rows = store.query(f"SELECT * FROM ({sql}) t ORDER BY CASE WHEN t.day IS NULL THEN 1 ELSE 0 END,"
-                       f" t.day {direction}, t.doc, t.start_char LIMIT ? OFFSET ?", (*params, limit, offset))
-    items = decorate_items(store, rows)
-    for item in items:
+    page = merged_page(store, [position_branch(f)], f, limit, offset)
+    for item in page.items:
         item["position_kind"] = item.pop("label")
         item["topic"] = item.pop("detail")
-    return Page(items, limit, offset, total)
+    return page
 
 
 def positions_matrix(store: Store, parties: Sequence[str] = (), topics: Sequence[str] = (),
