@@ -47,6 +47,7 @@ class EventExtractor:
                 self.noun_types.setdefault(lemma, []).append(etype)
             for lemma, mode in (spec.get("modes") or {}).items():
                 self.modes[(etype, lemma)] = mode
+        self.group_nouns = set(kb.table("collective_nouns").get("group") or [])
         self.phrases = {etype: [re.compile(p, re.I) for p in spec.get("phrases") or []]
                         for etype, spec in self.triggers.items()}
 
@@ -186,6 +187,12 @@ class EventExtractor:
                         add(source, c)
                 if not source and verb.dep_ in {"relcl", "acl"}:
                     add(source, head, deep=False)
+        if not source and verb is not None:
+            subj = next((c for c in verb.children if c.dep_ == "nsubj"), None)
+            if subj is not None and (subj.pos_ == "PROPN" or subj.lemma_.lower() in self.group_nouns):
+                group = rd.named_group(subj)  # 'Demonstrators marched', 'Hamas fired': actors the KB lacks
+                if group:
+                    source.append(group)
         if not source and speaker and _first_person_subject(verb or tok):
             source.append(speaker)  # 'we will respond': the speaker acts; others' acts are only reported
         target = [t for t in target if t not in source]

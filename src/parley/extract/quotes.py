@@ -39,6 +39,15 @@ def quote_spans(text: str) -> list[QuoteSpan]:
     i = 0
     while i < len(text):
         ch = text[i]
+        pair = text[i : i + 2]
+        if pair in {"''", "``"}:  # typewriter-style marks of some wires: ''...'' or ``...''
+            para_end = text.find("\n\n", i)
+            para_end = len(text) if para_end < 0 else para_end
+            j = text.find("''", i + 2, para_end)
+            j = para_end if j < 0 else j
+            spans.extend(_split_inserted(text, i + 2, j))
+            i = j + 2
+            continue
         if ch in PAIRS and not (ch == '"' and i > 0 and text[i - 1].isalnum()):
             closer = PAIRS[ch]
             para_end = text.find("\n\n", i)
@@ -105,6 +114,8 @@ class QuoteExtractor:
                         actor = rd.by_token[sub.i].actor_id if sub.i in rd.by_token else None
                         if actor:
                             break
+                if actor is None and child.pos_ == "PROPN":
+                    actor = rd.actor_named(child.text)  # 'Tanner said' after 'Michael Tanner'
                 return actor, _phrase(child)
         for child in verb.children:  # inverted: '..., replied presidential advisor X'
             if child.dep_ in {"dobj", "attr", "npadvmod", "dep"} and child.i > verb.i:
@@ -181,6 +192,8 @@ class QuoteExtractor:
                 for child in tok.children:  # 'as he specified'
                     if child.lower_ in {"he", "she"}:
                         return rd.antecedent(child.i), child.text, tok.text
+                if speaker_text:  # 'the mayor said': a speaker we can name but not resolve
+                    return None, speaker_text, tok.text
             for tok in sent:  # 'according to X'
                 if tok.lower_ == "according" and not (qs.start <= tok.idx < qs.end):
                     actor = self._according_to(tok, rd)
@@ -211,6 +224,9 @@ class QuoteExtractor:
         lemma = verb.lemma_.lower()
         for c in verb.children:
             if c.i > verb.i and (c.dep_ == "ccomp" or (c.dep_ == "xcomp" and lemma in self.XCOMP_SPEECH)):
+                return _clause_tokens(c)
+        for c in verb.children:  # 'The talks failed, officials said.': the report comes first
+            if c.i < verb.i and c.dep_ == "ccomp" and not any(x.dep_ == "mark" for x in c.children):
                 return _clause_tokens(c)
         for c in verb.children:
             if c.dep_ == "dobj" and c.lower_ in self.speech_nouns:

@@ -122,6 +122,26 @@ class ResolvedDoc:
                 return span.actor_id
         return None
 
+    def named_group(self, head: Token) -> str | None:
+        """An actor for an unresolved subject phrase that names a group or body ('Demonstrators',
+        'the Taliban', 'Opposition lawmakers'): found in the text, so it is recorded as seen."""
+        toks = [t for t in head.subtree if t.i <= head.i and t.dep_ not in {"det", "punct", "predet"}]
+        if not toks or any(t.i in self.by_token for t in toks):
+            return None
+        start, end = toks[0].i, head.i + 1
+        name = self.doc[start:end].text
+        actor_id = "group:" + slug(name)
+        if actor_id not in self.actors:
+            self.actors[actor_id] = Actor(id=actor_id, name=name, type="GROUP", country=None, aliases=[])
+        self.add(ActorSpan(self.doc[start].idx, head.idx + len(head.text), name, actor_id, "name", start, end))
+        return actor_id
+
+    def actor_named(self, word: str) -> str | None:
+        """A person of this document whose name ends with `word` (a later surname-only mention)."""
+        matches = {a.id for a in self.actors.values()
+                   if a.type == "PERSON" and (a.name.split()[-1] == word or word in a.aliases)}
+        return matches.pop() if len(matches) == 1 else None
+
     def mentions(self) -> list[Mention]:
         return [
             Mention(doc=self.document.id, actor=s.actor_id, start=s.start, end=s.end, text=s.text)
@@ -135,6 +155,7 @@ class ActorResolver:
         self.demonyms = kb.demonym_index()
         self.title_words = {w.lower() for w in kb.words("title_words")}
         self.anonymous_nouns = {w.lower() for w in kb.words("anonymous_source_nouns")}
+        self.collective = {noun: kind for kind, nouns in kb.table("collective_nouns").items() for noun in nouns}
 
     # -- actors --------------------------------------------------------------------------------------
     def kb_actor(self, actor_id: str, day: date | None) -> Actor:
@@ -223,6 +244,7 @@ class ActorResolver:
             elif ent.label_ == "NORP":
                 self._norp(ent, resolved)
 
+        self._collectives(doc, resolved)
         self._anonymous_sources(doc, resolved)
         self._descriptions(doc, resolved)
         resolved.spans.sort(key=lambda s: s.start)
@@ -286,6 +308,36 @@ class ActorResolver:
         start = ent.start - 1 if ent.start > 0 and ent.doc[ent.start - 1].lower_ == "the" else ent.start
         resolved.add(ActorSpan(ent.doc[start].idx, ent.end_char, ent.doc[start : ent.end].text, code, "demonym",
                                start, ent.end))
+
+    def _collectives(self, doc: Doc, resolved: ResolvedDoc) -> None:
+        """'the British government' is the United Kingdom; 'Afghan rebels' a group of Afghanistan."""
+        for chunk in doc.noun_chunks:
+            root = chunk.root
+            kind = self.collective.get(root.lemma_.lower()) or self.collective.get(root.lower_)
+            if kind is None or root.i in resolved.by_token:
+                continue
+            nationality = next((t for t in chunk if t.i < root.i and t.dep_ in {"amod", "compound", "nmod"}
+                                and self.demonyms.get(t.lower_) and t.i not in resolved.by_token), None)
+            if nationality is None:
+                continue
+            code = self.demonyms[nationality.lower_]
+            if code not in self.kb.actors:
+                continue
+            start = nationality.i
+            if kind == "state":
+                actor_id = code
+                if code not in resolved.actors:
+                    resolved.actors[code] = self.kb_actor(code, resolved.document.published)
+                span_kind = "metonym"
+            else:
+                name = doc[start : root.i + 1].text
+                actor_id = "group:" + slug(name)
+                if actor_id not in resolved.actors:
+                    resolved.actors[actor_id] = Actor(id=actor_id, name=name, type="GROUP", country=code,
+                                                      role=None, aliases=[])
+                span_kind = "name"
+            resolved.add(ActorSpan(doc[start].idx, root.idx + len(root.text), doc[start : root.i + 1].text,
+                                   actor_id, span_kind, start, root.i + 1))
 
     def _anonymous_sources(self, doc: Doc, resolved: ResolvedDoc) -> None:
         """'a senior Pentagon official', 'three Pentagon officials': an unnamed source is an actor too."""

@@ -77,8 +77,9 @@ def index(request: Request) -> dict[str, Any]:
 
 @router.get("/facets", summary="Values for filter forms: event types, topics, kinds, active parties")
 def facets(request: Request) -> dict[str, Any]:
-    with stores_of(request).use() as store:
-        return Q.facets(store)
+    stores = stores_of(request)
+    with stores.use() as store:
+        return stores.cached(store, ("facets",), lambda: Q.facets(store))
 
 
 @router.get("/timeline", summary="Events, quotes and positions over time")
@@ -102,8 +103,11 @@ def timeline_counts(request: Request, f: FiltersD,
                     kind: Annotated[list[Literal["event", "quote", "position"]] | None, Query()] = None
                     ) -> dict[str, Any]:
     f.kinds = tuple(kind) if kind else Q.TIMELINE_KINDS
-    with stores_of(request).use() as store:
-        return {"bucket": "month", "kinds": list(f.kinds), "periods": Q.timeline_counts(store, resolved(store, f))}
+    stores = stores_of(request)
+    with stores.use() as store:
+        f = resolved(store, f)
+        periods = stores.cached(store, ("timeline_counts", Q.filters_key(f)), lambda: Q.timeline_counts(store, f))
+        return {"bucket": "month", "kinds": list(f.kinds), "periods": periods}
 
 
 @router.get("/events", summary="Events (PLOVER types) with their actors and evidence")
@@ -130,8 +134,10 @@ def network(request: Request,
         return download(stores, "network", format,
                         lambda s, n, o: Q.network(s, chosen, date_from, date_to, n, o, min_weight)["edges"],
                         limit, offset)
+    n = page_limit(limit, 200)
     with stores.use() as store:
-        return Q.network(store, chosen, date_from, date_to, page_limit(limit, 200), offset, min_weight)
+        return stores.cached(store, ("network", tuple(chosen), date_from, date_to, n, offset, min_weight),
+                             lambda: Q.network(store, chosen, date_from, date_to, n, offset, min_weight))
 
 
 @router.get("/network/edge", summary="The events and reports behind one edge of the network")
@@ -176,8 +182,10 @@ def positions_matrix(request: Request,
                      max_parties: Annotated[int, Query(ge=1, le=100)] = 15,
                      format: FormatQ = "json") -> Any:
     stores = stores_of(request)
+    key = ("matrix", tuple(party or ()), tuple(topic or ()), date_from, date_to, rollup, max_parties)
     with stores.use() as store:
-        matrix = Q.positions_matrix(store, party or [], topic or [], date_from, date_to, rollup, max_parties)
+        matrix = stores.cached(store, key, lambda: Q.positions_matrix(store, party or [], topic or [], date_from,
+                                                                       date_to, rollup, max_parties))
     if format == "json":
         return matrix
     cells = [{"party": row["party"], "column": key, **cell["latest"], "count": cell["count"],
@@ -248,8 +256,9 @@ def actors(request: Request, q: Annotated[str | None, Query(description="text th
 
 @router.get("/actors/{actor_id:path}", summary="One actor: roles over time, aliases, quotes, events, positions")
 def actor(request: Request, actor_id: str) -> dict[str, Any]:
-    with stores_of(request).use() as store:
-        view = Q.actor_view(store, actor_id)
+    stores = stores_of(request)
+    with stores.use() as store:
+        view = stores.cached(store, ("actor", actor_id), lambda: Q.actor_view(store, actor_id))
     if view is None:
         raise HTTPException(404, "no such actor")
     return view

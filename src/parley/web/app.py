@@ -17,10 +17,10 @@ from __future__ import annotations
 import hmac
 import os
 import threading
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Hashable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TypeVar
 
 from fastapi import FastAPI
 from starlette.datastructures import Headers, MutableHeaders
@@ -31,6 +31,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from parley import __version__
 from parley.store.base import Store
+from parley.web.cache import ResultCache
+
+T = TypeVar("T")
 
 HERE = Path(__file__).parent
 STATIC = HERE / "static"
@@ -53,10 +56,13 @@ SECURITY_HEADERS = {
 
 
 class Stores:
-    """One store per worker thread, opened on first use; `use()` ends any open read transaction after."""
+    """One store per worker thread, opened on first use; `use()` ends any open read transaction after.
 
-    def __init__(self, db: str) -> None:
+    `cached(store, key, compute)` keeps an aggregate's result (see web/cache.py)."""
+
+    def __init__(self, db: str, cache_ttl: float = 60.0) -> None:
         self.db = db
+        self.cache = ResultCache(ttl=cache_ttl)
         self._local = threading.local()
         self._opened: list[Store] = []
         self._lock = threading.Lock()
@@ -87,6 +93,9 @@ class Stores:
         finally:
             if store.conn is not None:
                 store.commit()  # a server backend would otherwise sit idle in a transaction
+
+    def cached(self, store: Store, key: Hashable, compute: Callable[[], T]) -> T:
+        return self.cache.get(store, key, compute)
 
     def close(self) -> None:
         with self._lock:
@@ -135,19 +144,23 @@ class Guard:
         return wrapped
 
 
-def create_app(db: str, token: str | None = None, allowed_hosts: list[str] | None = None) -> FastAPI:
+def create_app(db: str, token: str | None = None, allowed_hosts: list[str] | None = None,
+               cache_ttl: float | None = None) -> FastAPI:
     """The web app over the database at `db` (SQLite path or postgresql:// URL).
 
     `token` (default: env PARLEY_TOKEN) is required by write requests; `allowed_hosts` (default: the
     loopback names plus env PARLEY_ALLOWED_HOSTS, comma-separated, '*' for any) guards against DNS
-    rebinding when the server is bound to 127.0.0.1."""
+    rebinding when the server is bound to 127.0.0.1; `cache_ttl` (default: env PARLEY_CACHE_TTL, else
+    60 seconds; 0 turns it off) bounds how long an aggregate view's result is reused."""
     from parley.web import api, pages
 
     token = token or os.environ.get("PARLEY_TOKEN") or None
     if allowed_hosts is None:
         extra = [h.strip() for h in os.environ.get("PARLEY_ALLOWED_HOSTS", "").split(",") if h.strip()]
         allowed_hosts = LOCAL_HOSTS + extra
-    stores = Stores(db)
+    if cache_ttl is None:
+        cache_ttl = float(os.environ.get("PARLEY_CACHE_TTL", "60"))
+    stores = Stores(db, cache_ttl)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -181,8 +194,3 @@ def create_app(db: str, token: str | None = None, allowed_hosts: list[str] | Non
 
 def vendor_available() -> dict[str, bool]:
     return {package: (NODE_MODULES / package / folder).is_dir() for package, folder in VENDOR.items()}
-
-
-def store_of(app: Any) -> Stores:
-    stores: Stores = app.state.stores
-    return stores

@@ -126,10 +126,11 @@ def page_filters(request: Request) -> Q.Filters:
 
 @router.get("/", response_class=HTMLResponse)
 def home(request: Request) -> Response:
-    with stores_of(request).use() as store:
+    stores = stores_of(request)
+    with stores.use() as store:
         counts = Q.counts(store)
         latest = Q.list_documents(store, limit=8).items
-        facets = Q.facets(store)
+        facets = stores.cached(store, ("facets",), lambda: Q.facets(store))
     return render(request, "index.html", title="Overview", counts=counts, latest=latest,
                   parties=facets["parties"][:24])
 
@@ -140,10 +141,11 @@ def timeline(request: Request) -> Response:
     kinds = [k for k in args(request, "kind") if k in Q.TIMELINE_KINDS]
     f.kinds = tuple(kinds) or Q.TIMELINE_KINDS
     offset = int_arg(request, "offset", 0)
-    with stores_of(request).use() as store:
+    stores = stores_of(request)
+    with stores.use() as store:
         f.parties = Q.party_ids(store, f.party, f.expand) if f.party else []
         page = Q.timeline(store, f, PAGE, offset)
-        facets = Q.facets(store)
+        facets = stores.cached(store, ("facets",), lambda: Q.facets(store))
     return render(request, "timeline.html", title="Timeline", page=page, f=f, kinds=kinds, facets=facets)
 
 
@@ -152,8 +154,10 @@ def network(request: Request) -> Response:
     types = [t for t in args(request, "types") if t in PLOVER_TYPES] or list(Q.CONTACT_TYPES)
     date_from, date_to = date_arg(request, "from"), date_arg(request, "to")
     min_weight = int_arg(request, "min_weight", 1, lo=1)
-    with stores_of(request).use() as store:
-        graph = Q.network(store, types, date_from, date_to, limit=200, min_weight=min_weight)
+    stores = stores_of(request)
+    with stores.use() as store:
+        graph = stores.cached(store, ("network", tuple(types), date_from, date_to, 200, 0, min_weight),
+                              lambda: Q.network(store, types, date_from, date_to, 200, 0, min_weight))
     return render(request, "network.html", title="Contact network", graph=graph, types=types,
                   all_types=PLOVER_TYPES, date_from=date_from, date_to=date_to, min_weight=min_weight)
 
@@ -177,10 +181,15 @@ def positions(request: Request) -> Response:
     parties = [p for v in args(request, "party") for p in v.split(",") if p.strip()]
     topics = args(request, "topic")
     rollup = bool_arg(request, "rollup", True)
-    with stores_of(request).use() as store:
-        matrix = Q.positions_matrix(store, [p.strip() for p in parties], topics, date_arg(request, "from"),
-                                    date_arg(request, "to"), rollup, int_arg(request, "max_parties", 15, 1, 100))
-        facets = Q.facets(store)
+    parties = [p.strip() for p in parties]
+    date_from, date_to = date_arg(request, "from"), date_arg(request, "to")
+    max_parties = int_arg(request, "max_parties", 15, 1, 100)
+    key = ("matrix", tuple(parties), tuple(topics), date_from, date_to, rollup, max_parties)
+    stores = stores_of(request)
+    with stores.use() as store:
+        matrix = stores.cached(store, key, lambda: Q.positions_matrix(store, parties, topics, date_from, date_to,
+                                                                       rollup, max_parties))
+        facets = stores.cached(store, ("facets",), lambda: Q.facets(store))
     return render(request, "positions.html", title="Positions", matrix=matrix, facets=facets, parties=parties,
                   topics=topics, rollup=rollup, kinds=POSITION_KINDS)
 
@@ -201,7 +210,7 @@ def quotes(request: Request) -> Response:
     with stores_of(request).use() as store:
         page = Q.search_quotes(store, q, speaker, PAGE, offset)
         articles = Q.list_documents(store, q, limit=10) if q else None
-        speakers = Q.speakers(store)
+        speakers = stores_of(request).cached(store, ("speakers",), lambda: Q.speakers(store))
     return render(request, "quotes.html", title="Quotes", page=page, q=q, speaker=speaker, speakers=speakers,
                   articles=articles, snippet_html=snippet_html)
 
@@ -241,8 +250,9 @@ def actors(request: Request) -> Response:
 
 @router.get("/actors/{actor_id:path}", response_class=HTMLResponse)
 def actor(request: Request, actor_id: str) -> Response:
-    with stores_of(request).use() as store:
-        view = Q.actor_view(store, actor_id)
+    stores = stores_of(request)
+    with stores.use() as store:
+        view = stores.cached(store, ("actor", actor_id), lambda: Q.actor_view(store, actor_id))
     if view is None:
         return not_found(request, "actor")
     return render(request, "actor.html", title=view["actor"]["name"], v=view)

@@ -111,6 +111,12 @@ class Filters:
     parties: list[str] = field(default_factory=list)  # resolved ids for `party`
 
 
+def filters_key(f: Filters) -> tuple[Any, ...]:
+    """The filters as a cache key."""
+    return (f.party, f.expand, f.type, f.topic, f.source, f.date_from, f.date_to, tuple(f.kinds), f.position_kind,
+            f.order, tuple(f.parties))
+
+
 # -- actors ----------------------------------------------------------------------------------------
 
 def actor_rows(store: Store, ids: Iterable[str]) -> dict[str, dict[str, Any]]:
@@ -560,11 +566,14 @@ def positions_matrix(store: Store, parties: Sequence[str] = (), topics: Sequence
     """Parties by topics; each cell the party's latest stated position and how it changed over time.
 
     With `rollup`, what a country's people and bodies state counts as the country's position (the cell
-    keeps who said it). Dates are the position's own date, else its report's publication date."""
+    keeps who said it). Dates are the position's own date, else its report's publication date. The
+    whole history of a cell is read as light rows (kind and date) for its count and trajectory; the
+    text of only its latest HISTORY_MAX positions is fetched."""
+    day = "COALESCE(p.date, d.published)"
     where: list[str] = []
     params: list[Any] = []
-    f = Filters(date_from=date_from, date_to=date_to)
-    _date_clauses("COALESCE(p.date, d.published)", f, where, params)
+    _date_clauses(day, Filters(date_from=date_from, date_to=date_to), where, params)
+    dated = bool(where)
     requested = list(dict.fromkeys(COLUMN_OF_TOPIC.get(t, t) for t in topics if t))
     requested = [c for c in requested if c in COLUMN_OF_TOPIC.values()]
     wanted_topics = [t for key in requested for t in _topics(key)]
@@ -582,28 +591,32 @@ def positions_matrix(store: Store, parties: Sequence[str] = (), topics: Sequence
             for member in party_ids(store, pid, expand=rollup):
                 owner.setdefault(member, pid)
     else:
-        rows_for = _top_parties(store, where, params, rollup, max_parties, owner)
+        rows_for = _top_parties(store, where, params, dated, rollup, max_parties, owner)
     if not owner:
-        return {"parties": [], "columns": [], "rows": []}
+        return {"parties": [], "columns": [], "rows": [], "rollup": rollup}
     ids = sorted(owner)
-    where.append(f"p.actor IN ({marks(len(ids))})")
-    params += ids
-    rows = store.query(
-        "SELECT p.id, p.doc, p.actor, p.position_kind, p.topic, p.evidence, p.start_char, p.end_char,"
-        " COALESCE(p.date, d.published) AS day, d.title AS title FROM positions p JOIN documents d ON d.id = p.doc"
-        f" WHERE {' AND '.join(where)}", params)
-    rows.sort(key=lambda r: (r["day"] is None, r["day"] or "", r["doc"], r["start_char"]))
-    actors = actor_rows(store, list(owner) + rows_for)
+    light = store.query(
+        f"SELECT p.id AS id, p.actor AS actor, p.topic AS topic, p.position_kind AS kind, {day} AS day, p.doc AS doc,"
+        " p.start_char AS start_char FROM positions p JOIN documents d ON d.id = p.doc"
+        f" WHERE {' AND '.join([*where, f'p.actor IN ({marks(len(ids))})'])}", [*params, *ids])
+    light.sort(key=lambda r: (r["day"] is None, r["day"] or "", r["doc"], r["start_char"], r["id"]))
     cells: dict[tuple[str, str], list[dict[str, Any]]] = {}
-    for r in rows:
-        column = COLUMN_OF_TOPIC.get(r["topic"], "other")
-        cells.setdefault((owner[r["actor"]], column), []).append(
-            {"id": r["id"], "position_kind": r["position_kind"], "topic": r["topic"], "date": r["day"],
-             "evidence": r["evidence"], "actor": actor_ref(actors, r["actor"]),
-             "doc": {"id": r["doc"], "title": r["title"]}, "evidence_url": evidence_url(r["doc"], "position", r["id"])})
+    for r in light:
+        cells.setdefault((owner[r["actor"]], COLUMN_OF_TOPIC.get(r["topic"], "other")), []).append(r)
     used = {c for _, c in cells}
     chosen = set(requested) if requested else used
     columns = [{"key": k, "label": label, "topics": list(ts)} for k, label, ts in TOPIC_COLUMNS if k in chosen]
+    shown = {k: v[-HISTORY_MAX:] for k, v in cells.items() if k[1] in chosen and k[0] in rows_for}
+    detail = _position_details(store, [r["id"] for rows in shown.values() for r in rows])
+    actors = actor_rows(store, list({r["actor"] for rows in shown.values() for r in rows}) + rows_for)
+
+    def entry(r: dict[str, Any]) -> dict[str, Any]:
+        d = detail.get(r["id"], {})
+        return {"id": r["id"], "position_kind": r["kind"], "topic": r["topic"], "date": r["day"],
+                "evidence": d.get("evidence"), "actor": actor_ref(actors, r["actor"]),
+                "doc": {"id": r["doc"], "title": d.get("title")},
+                "evidence_url": evidence_url(r["doc"], "position", r["id"])}
+
     out_rows = []
     for pid in rows_for:
         row_cells: dict[str, Any] = {}
@@ -612,25 +625,34 @@ def positions_matrix(store: Store, parties: Sequence[str] = (), topics: Sequence
             if not history:
                 row_cells[col["key"]] = None
                 continue
-            dated = [h for h in history if h["date"]] or history
-            latest = dated[-1]  # undated positions count only when nothing in the cell is dated
-            kinds_seen: list[str] = []
-            for h in dated:
-                if not kinds_seen or kinds_seen[-1] != h["position_kind"]:
-                    kinds_seen.append(h["position_kind"])
-            row_cells[col["key"]] = {"latest": latest, "count": len(history), "changes": len(kinds_seen) - 1,
-                                     "trajectory": kinds_seen, "history": history[-HISTORY_MAX:]}
+            with_date = [h for h in history if h["day"]]
+            latest = (with_date or history)[-1]  # undated positions count only when none in the cell is dated
+            trajectory: list[str] = []
+            for h in with_date or history:
+                if not trajectory or trajectory[-1] != h["kind"]:
+                    trajectory.append(h["kind"])
+            row_cells[col["key"]] = {"latest": entry(latest), "count": len(history), "changes": len(trajectory) - 1,
+                                     "trajectory": trajectory, "history": [entry(h) for h in shown[(pid, col["key"])]]}
         out_rows.append({"party": actor_ref(actors, pid), "cells": row_cells})
     return {"parties": [actor_ref(actors, p) for p in rows_for], "columns": columns, "rows": out_rows,
             "rollup": rollup}
 
 
-def _top_parties(store: Store, where: list[str], params: list[Any], rollup: bool, max_parties: int,
+def _position_details(store: Store, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+    out: dict[str, dict[str, Any]] = {}
+    for i in range(0, len(ids), CHUNK):
+        chunk = list(ids[i:i + CHUNK])
+        for row in store.query("SELECT p.id AS id, p.evidence AS evidence, d.title AS title FROM positions p"
+                               f" JOIN documents d ON d.id = p.doc WHERE p.id IN ({marks(len(chunk))})", chunk):
+            out[row["id"]] = row
+    return out
+
+
+def _top_parties(store: Store, where: list[str], params: list[Any], dated: bool, rollup: bool, max_parties: int,
                  owner: dict[str, str]) -> list[str]:
     clause = ("WHERE " + " AND ".join(where)) if where else ""
-    counts = store.query(
-        f"SELECT p.actor AS actor, COUNT(*) AS n FROM positions p JOIN documents d ON d.id = p.doc {clause}"
-        " GROUP BY p.actor", params)
+    source = "positions p JOIN documents d ON d.id = p.doc" if dated else "positions p"
+    counts = store.query(f"SELECT p.actor AS actor, COUNT(*) AS n FROM {source} {clause} GROUP BY p.actor", params)
     actors = actor_rows(store, [r["actor"] for r in counts])
     totals: dict[str, int] = {}
     mapped: dict[str, str] = {}
