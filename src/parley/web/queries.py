@@ -109,6 +109,7 @@ class Filters:
     position_kind: str | None = None
     order: str = "desc"
     parties: list[str] = field(default_factory=list)  # resolved ids for `party`
+    source_docs: list[str] | None = None  # the reports `source` matches, when few enough to list
 
 
 def filters_key(f: Filters) -> tuple[Any, ...]:
@@ -250,8 +251,28 @@ def _date_clauses(expr: str, f: Filters, where: list[str], params: list[Any]) ->
         params.append(f.date_to)
 
 
+SOURCE_LIST_MAX = 2000  # a source filter matching more reports than this stays a subquery
+
+
+def prepare(store: Store, f: Filters) -> Filters:
+    """Resolve a source filter to its reports once, instead of once per statement, when they are few."""
+    if f.source and f.source_docs is None:
+        rows = store.query("SELECT id FROM documents WHERE LOWER(source) LIKE ? ESCAPE '\\'"
+                           " OR LOWER(url) LIKE ? ESCAPE '\\' LIMIT ?", (like(f.source), like(f.source),
+                                                                       SOURCE_LIST_MAX + 1))
+        if len(rows) <= SOURCE_LIST_MAX:
+            f.source_docs = [r["id"] for r in rows]
+    return f
+
+
 def _source_clause(doc_col: str, f: Filters, where: list[str], params: list[Any]) -> None:
-    if f.source:
+    if f.source and f.source_docs is not None:
+        if not f.source_docs:
+            where.append("1 = 0")
+            return
+        where.append(f"{doc_col} IN ({marks(len(f.source_docs))})")
+        params += f.source_docs
+    elif f.source:
         where.append(f"{doc_col} IN (SELECT id FROM documents WHERE LOWER(source) LIKE ? ESCAPE '\\'"
                      " OR LOWER(url) LIKE ? ESCAPE '\\')")
         params += [like(f.source)] * 2
@@ -354,13 +375,13 @@ def merged_page(store: Store, parts: list[Branch], f: Filters, limit: int, offse
 
 def timeline(store: Store, f: Filters, limit: int = 50, offset: int = 0, count: bool = True) -> Page:
     """Events, quotes and positions in one dated list, newest first (or oldest with order=asc)."""
-    return merged_page(store, branches(f), f, limit, offset, count)
+    return merged_page(store, branches(prepare(store, f)), f, limit, offset, count)
 
 
 def timeline_counts(store: Store, f: Filters) -> list[dict[str, Any]]:
     """Dated items per month and kind: [{period: 'YYYY-MM', event: n, quote: n, position: n}]."""
     periods: dict[str, dict[str, Any]] = {}
-    for b in branches(f):
+    for b in branches(prepare(store, f)):
         for row in b.months(store):
             if not row["period"] or len(row["period"]) < 7:
                 continue  # year-only dates have no month
@@ -397,7 +418,7 @@ def decorate_items(store: Store, rows: list[dict[str, Any]]) -> list[dict[str, A
 
 
 def events(store: Store, f: Filters, limit: int = 50, offset: int = 0) -> Page:
-    return merged_page(store, [event_branch(f)], f, limit, offset)
+    return merged_page(store, [event_branch(prepare(store, f))], f, limit, offset)
 
 
 # -- documents -------------------------------------------------------------------------------------
@@ -501,10 +522,11 @@ def network(store: Store, types: Sequence[str] = CONTACT_TYPES, date_from: str |
         " FROM events e JOIN event_actors a ON a.event = e.id JOIN event_actors b ON b.event = e.id"
         f" AND a.actor < b.actor WHERE {' AND '.join(where)} GROUP BY a.actor, b.actor"
     )
-    total = store.query_one(f"SELECT COUNT(*) AS n FROM ({pairs}) t WHERE t.weight >= ?",
-                            (*params, min_weight))["n"]
-    rows = store.query(f"SELECT * FROM ({pairs}) t WHERE t.weight >= ? ORDER BY t.weight DESC, t.a, t.b"
-                       " LIMIT ? OFFSET ?", (*params, min_weight, limit, offset))
+    # one pass over the pairs (there are far fewer pairs than events); ranked and paged here
+    every = [r for r in store.query(pairs, params) if r["weight"] >= min_weight]
+    every.sort(key=lambda r: (-r["weight"], r["a"], r["b"]))
+    total = len(every)
+    rows = every[offset:offset + limit]
     actors = actor_rows(store, [r["a"] for r in rows] + [r["b"] for r in rows])
     degree: dict[str, int] = {}
     edges = []
@@ -553,7 +575,7 @@ def edge_events(store: Store, a: str, b: str, types: Sequence[str] = CONTACT_TYP
 # -- positions -------------------------------------------------------------------------------------
 
 def list_positions(store: Store, f: Filters, limit: int = 50, offset: int = 0) -> Page:
-    page = merged_page(store, [position_branch(f)], f, limit, offset)
+    page = merged_page(store, [position_branch(prepare(store, f))], f, limit, offset)
     for item in page.items:
         item["position_kind"] = item.pop("label")
         item["topic"] = item.pop("detail")
@@ -595,27 +617,27 @@ def positions_matrix(store: Store, parties: Sequence[str] = (), topics: Sequence
     if not owner:
         return {"parties": [], "columns": [], "rows": [], "rollup": rollup}
     ids = sorted(owner)
-    light = store.query(
-        f"SELECT p.id AS id, p.actor AS actor, p.topic AS topic, p.position_kind AS kind, {day} AS day, p.doc AS doc,"
-        " p.start_char AS start_char FROM positions p JOIN documents d ON d.id = p.doc"
-        f" WHERE {' AND '.join([*where, f'p.actor IN ({marks(len(ids))})'])}", [*params, *ids])
-    light.sort(key=lambda r: (r["day"] is None, r["day"] or "", r["doc"], r["start_char"], r["id"]))
-    cells: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    # light rows as plain tuples, sorted here: the whole history of every cell can be large
+    light = store.execute(
+        f"SELECT COALESCE({day}, '~') AS day, p.doc, p.start_char, p.id, p.actor, p.topic, p.position_kind"
+        " FROM positions p JOIN documents d ON d.id = p.doc"
+        f" WHERE {' AND '.join([*where, f'p.actor IN ({marks(len(ids))})'])}", [*params, *ids]).fetchall()
+    light.sort()  # by day ('~', undated, last), then report and offset
+    cells: dict[tuple[str, str], list[tuple[Any, ...]]] = {}
     for r in light:
-        cells.setdefault((owner[r["actor"]], COLUMN_OF_TOPIC.get(r["topic"], "other")), []).append(r)
+        cells.setdefault((owner[r[4]], COLUMN_OF_TOPIC.get(r[5], "other")), []).append(r)
     used = {c for _, c in cells}
     chosen = set(requested) if requested else used
     columns = [{"key": k, "label": label, "topics": list(ts)} for k, label, ts in TOPIC_COLUMNS if k in chosen]
     shown = {k: v[-HISTORY_MAX:] for k, v in cells.items() if k[1] in chosen and k[0] in rows_for}
-    detail = _position_details(store, [r["id"] for rows in shown.values() for r in rows])
-    actors = actor_rows(store, list({r["actor"] for rows in shown.values() for r in rows}) + rows_for)
+    detail = _position_details(store, [r[3] for rows in shown.values() for r in rows])
+    actors = actor_rows(store, list({r[4] for rows in shown.values() for r in rows}) + rows_for)
 
-    def entry(r: dict[str, Any]) -> dict[str, Any]:
-        d = detail.get(r["id"], {})
-        return {"id": r["id"], "position_kind": r["kind"], "topic": r["topic"], "date": r["day"],
-                "evidence": d.get("evidence"), "actor": actor_ref(actors, r["actor"]),
-                "doc": {"id": r["doc"], "title": d.get("title")},
-                "evidence_url": evidence_url(r["doc"], "position", r["id"])}
+    def entry(r: tuple[Any, ...]) -> dict[str, Any]:
+        d = detail.get(r[3], {})
+        return {"id": r[3], "position_kind": r[6], "topic": r[5], "date": None if r[0] == "~" else r[0],
+                "evidence": d.get("evidence"), "actor": actor_ref(actors, r[4]),
+                "doc": {"id": r[1], "title": d.get("title")}, "evidence_url": evidence_url(r[1], "position", r[3])}
 
     out_rows = []
     for pid in rows_for:
@@ -625,12 +647,12 @@ def positions_matrix(store: Store, parties: Sequence[str] = (), topics: Sequence
             if not history:
                 row_cells[col["key"]] = None
                 continue
-            with_date = [h for h in history if h["day"]]
+            with_date = [h for h in history if h[0] != "~"]
             latest = (with_date or history)[-1]  # undated positions count only when none in the cell is dated
             trajectory: list[str] = []
             for h in with_date or history:
-                if not trajectory or trajectory[-1] != h["kind"]:
-                    trajectory.append(h["kind"])
+                if not trajectory or trajectory[-1] != h[6]:
+                    trajectory.append(h[6])
             row_cells[col["key"]] = {"latest": entry(latest), "count": len(history), "changes": len(trajectory) - 1,
                                      "trajectory": trajectory, "history": [entry(h) for h in shown[(pid, col["key"])]]}
         out_rows.append({"party": actor_ref(actors, pid), "cells": row_cells})
