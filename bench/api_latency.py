@@ -70,9 +70,10 @@ ROLES = ["Foreign Minister", "President", "Prime Minister", "Defence Minister", 
 CUES = ["said", "told reporters", "warned", "insisted", "added", "stressed", "wrote"]
 MODES = {"CONSULT": ["meeting", "phone call", "talks", "visit"], "AGREE": ["agreement", "deal"],
          "REQUEST": ["appeal", "call"], "REJECT": ["statement"], "SUPPORT": ["statement"]}
-WORDS = ("ceasefire territory withdrawal neutrality guarantees weapons grain corridor prisoners exchange "
-         "summit delegation memorandum sanctions humanitarian nuclear plant children talks formula referendum "
-         "sovereignty borders peacekeepers energy infrastructure negotiations").split()
+WORDS = ["ceasefire", "territory", "withdrawal", "neutrality", "guarantees", "weapons", "grain", "corridor",
+         "prisoners", "exchange", "summit", "delegation", "memorandum", "sanctions", "humanitarian", "nuclear",
+         "plant", "children", "talks", "formula", "referendum", "sovereignty", "borders", "peacekeepers", "energy",
+         "infrastructure", "negotiations"]
 FILLER = ("Officials familiar with the discussions said the two sides remained far apart on the core issues. "
           "The talks followed weeks of shuttle diplomacy by intermediaries. Analysts cautioned that any "
           "agreement would depend on conditions on the ground. ")
@@ -131,7 +132,7 @@ def generate(rng: random.Random, i: int, day: date, parties: list[Actor], people
         x, y = (a, b) if rng.random() < 0.6 else tuple(rng.sample(parties + people[:60], 2))
         start = w.n
         mention(x)
-        w.add(f" and ")
+        w.add(" and ")
         mention(y)
         mode = rng.choice(MODES.get(etype, [None]))  # type: ignore[arg-type]
         w.add(f" held {mode or 'contacts'} on the {topic_words[k % 3]} issue in the {rng.choice(WORDS)} track. ")
@@ -205,7 +206,8 @@ def serve(db: Path, cache_ttl: float) -> tuple[str, Callable[[], None]]:
     from parley.web.app import create_app
 
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(str(db), cache_ttl=cache_ttl), host="127.0.0.1", port=port, log_level="warning"))
+    app = create_app(str(db), cache_ttl=cache_ttl)
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     while not server.started:
@@ -237,30 +239,36 @@ def endpoints(db: Path, pages: bool) -> list[tuple[str, Callable[[random.Random]
         y = rng.choice([2022, 2023, 2024, 2025])
         return f"from={y}-01-01&to={y}-12-31"
 
+    def pages_of(path: str, step: int, top: int) -> Callable[[random.Random], str]:
+        return lambda r: f"{path}?offset={r.randrange(0, top, step)}"
+
     api: list[tuple[str, Callable[[random.Random], str]]] = [
         ("GET /api/v1/", lambda r: "/api/v1/"),
         ("GET /api/v1/facets", lambda r: "/api/v1/facets"),
-        ("GET /api/v1/timeline", lambda r: f"/api/v1/timeline?offset={r.randrange(0, 500, 50)}"),
+        ("GET /api/v1/timeline", pages_of("/api/v1/timeline", 50, 500)),
         ("GET /api/v1/timeline?party", lambda r: f"/api/v1/timeline?party={pick(r, parties)}"),
-        ("GET /api/v1/timeline?type&from&to", lambda r: f"/api/v1/timeline?type={pick(r, ['CONSULT', 'AGREE'])}&{year(r)}"),
+        ("GET /api/v1/timeline?type&from&to",
+         lambda r: f"/api/v1/timeline?type={pick(r, ['CONSULT', 'AGREE'])}&{year(r)}"),
         ("GET /api/v1/timeline?topic", lambda r: f"/api/v1/timeline?topic={pick(r, list(TOPICS))}"),
-        ("GET /api/v1/timeline?source", lambda r: f"/api/v1/timeline?source=synthetic/{r.randint(2022, 2025)}/0{r.randint(1, 6)}"),
+        ("GET /api/v1/timeline?source",
+         lambda r: f"/api/v1/timeline?source=synthetic/{r.randint(2022, 2025)}/0{r.randint(1, 6)}"),
         ("GET /api/v1/timeline/counts", lambda r: "/api/v1/timeline/counts"),
         ("GET /api/v1/timeline/counts?party", lambda r: f"/api/v1/timeline/counts?party={pick(r, parties)}"),
-        ("GET /api/v1/events?party", lambda r: f"/api/v1/events?party={pick(r, parties)}&offset={r.randrange(0, 200, 50)}"),
+        ("GET /api/v1/events?party",
+         lambda r: f"/api/v1/events?party={pick(r, parties)}&offset={r.randrange(0, 200, 50)}"),
         ("GET /api/v1/network", lambda r: "/api/v1/network"),
         ("GET /api/v1/network?from&to", lambda r: f"/api/v1/network?{year(r)}"),
         ("GET /api/v1/network/edge", lambda r: "/api/v1/network/edge?a={}&b={}".format(*r.sample(parties, 2))),
         ("GET /api/v1/positions?topic", lambda r: f"/api/v1/positions?topic={pick(r, list(TOPICS))}"),
         ("GET /api/v1/positions/matrix", lambda r: "/api/v1/positions/matrix"),
         ("GET /api/v1/positions/matrix?to", lambda r: f"/api/v1/positions/matrix?to={r.randint(2022, 2025)}-06-30"),
-        ("GET /api/v1/proposals", lambda r: f"/api/v1/proposals?offset={r.randrange(0, 200, 20)}"),
+        ("GET /api/v1/proposals", pages_of("/api/v1/proposals", 20, 200)),
         ("GET /api/v1/quotes?q", lambda r: f"/api/v1/quotes?q={quote(pick(r, words))}"),
         ("GET /api/v1/quotes?speaker", lambda r: f"/api/v1/quotes?speaker={quote(pick(r, speakers))}"),
-        ("GET /api/v1/documents", lambda r: f"/api/v1/documents?offset={r.randrange(0, 1000, 50)}"),
+        ("GET /api/v1/documents", pages_of("/api/v1/documents", 50, 1000)),
         ("GET /api/v1/documents?q", lambda r: f"/api/v1/documents?q={quote(pick(r, words))}"),
         ("GET /api/v1/documents/{id}", lambda r: f"/api/v1/documents/{pick(r, doc_ids)}"),
-        ("GET /api/v1/actors", lambda r: f"/api/v1/actors?offset={r.randrange(0, 200, 50)}"),
+        ("GET /api/v1/actors", pages_of("/api/v1/actors", 50, 200)),
         ("GET /api/v1/actors/{id}", lambda r: f"/api/v1/actors/{quote(pick(r, actor_ids), safe='')}"),
         ("GET /api/v1/actors/{id} (party)", lambda r: f"/api/v1/actors/{pick(r, parties)}"),
     ]

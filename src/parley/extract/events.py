@@ -159,7 +159,7 @@ class EventExtractor:
                     if c.dep_ == "nsubj" and not target:
                         add(target, c)
             if not source and tok.lower_ in SYMMETRIC_NOUNS:
-                between = next((t for t in tok.doc[tok.i + 1 : tok.sent.end] if t.lower_ == "between"), None)
+                between = next((t for t in tok.doc[tok.i + 1 : rd.sent_at(tok.i).end] if t.lower_ == "between"), None)
                 if between is not None:
                     for obj in between.children:
                         add(source, obj)
@@ -210,15 +210,15 @@ class EventExtractor:
             actor = rd.actors.get(a)
             return a not in own and actor is not None and actor.country not in own and actor.type != "PERSON"
 
-        sent = tok.sent
+        sent = rd.sent_at(tok.i)
         doc = tok.doc
         windows = [range(tok.i + 1, sent.end), range(tok.i - 1, sent.start - 1, -1)]
         k = sent.start - 1
         while k >= 0 and doc[k].is_space:
             k -= 1
         if k >= 0:
-            prev = doc[k].sent
-            if "\n\n" not in doc.text[prev.end_char : sent.start_char]:  # same paragraph only
+            prev = rd.sent_at(k)
+            if "\n\n" not in rd.document.text[prev.end_char : sent.start_char]:  # same paragraph only
                 windows.append(range(prev.end - 1, prev.start - 1, -1))
         for window in windows:  # nearest first; within a window a state is the likelier counterpart
             for wanted in ({"COUNTRY"}, {"COUNTRY", "ORG", "GROUP"}):
@@ -308,7 +308,7 @@ class EventExtractor:
             span = rd.doc.char_span(pos.start, pos.end, alignment_mode="expand")
             if span is None:
                 continue
-            sent = span[0].sent
+            sent = rd.sent_at(span[0].i)
             if sent.start_char < title_end:
                 continue
             if any(e.type == etype and e.start <= sent.start_char < e.end for e in events + out):

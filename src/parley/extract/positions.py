@@ -102,7 +102,7 @@ class PositionExtractor:
         span = rd.doc.char_span(quote.start, quote.end, alignment_mode="expand")
         if span is None:
             return None
-        sent = span[0].sent
+        sent = rd.sent_at(span[0].i)
         lead = rd.document.text[sent.start_char : quote.start].rstrip(" \u201c\u00ab\"'")
         if not lead.endswith(":"):
             return None

@@ -81,7 +81,7 @@ class ProposalExtractor:
         for k, (m_start, c_start, order) in enumerate(chosen):
             stop = chosen[k + 1][0] if k + 1 < len(chosen) else None
             sentence_end = rd.doc.char_span(m_start, m_start + 1, alignment_mode="expand")
-            limit = sentence_end[0].sent.end_char if sentence_end is not None else len(text)
+            limit = rd.sent_at(sentence_end[0].i).end_char if sentence_end is not None else len(text)
             stop = min(stop, limit) if stop is not None else limit
             evidence = text[m_start:stop].strip().rstrip(",;").strip()
             if evidence.lower().endswith((" and", " then")):
@@ -113,7 +113,7 @@ class ProposalExtractor:
             if any(p.start <= q.start <= p.end for p in proposals):
                 continue
             span = rd.doc.char_span(q.start, q.end, alignment_mode="expand")
-            sent = span[0].sent if span is not None else None
+            sent = rd.sent_at(span[0].i) if span is not None else None
             name = f"{rd.actors[q.speaker].name}: {q.text}" if q.speaker in rd.actors else q.text
             step = ProposalStep(order=1, summary=_summary(q.text), evidence=q.text, start=q.start, end=q.end)
             s, e = (sent.start_char, sent.end_char) if sent is not None else (q.start, q.end)

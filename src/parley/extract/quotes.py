@@ -179,8 +179,8 @@ class QuoteExtractor:
         last = doc.char_span(max(qs.end - 1, qs.start), qs.end, alignment_mode="expand")
         sents: list[Span] = []
         for piece in (last, first):
-            if piece is not None and piece[0].sent not in sents:
-                sents.append(piece[0].sent)
+            if piece is not None and rd.sent_at(piece[0].i) not in sents:
+                sents.append(rd.sent_at(piece[0].i))
         for sent in sents:
             for tok in sent:
                 inside = qs.start <= tok.idx < qs.end

@@ -10,6 +10,7 @@ an actor already mentioned.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -47,6 +48,16 @@ class ResolvedDoc:
     spans: list[ActorSpan] = field(default_factory=list)
     by_token: dict[int, ActorSpan] = field(default_factory=dict)
     resolver: ActorResolver | None = None
+    _sents: list[Span] | None = field(default=None, repr=False)
+    _starts: list[int] = field(default_factory=list, repr=False)
+
+    def sent_at(self, i: int) -> Span:
+        """The sentence holding token i. Token.sent walks every sentence each time; this bisects a cached
+        list, which keeps extraction linear in the length of long articles."""
+        if self._sents is None:
+            self._sents = list(self.doc.sents)
+            self._starts = [s.start for s in self._sents]
+        return self._sents[bisect_right(self._starts, i) - 1]
 
     def ensure_actor(self, actor_id: str) -> None:
         """Record a KB actor that an extractor names without a mention (a demonym: 'the Italian plan')."""

@@ -41,7 +41,7 @@ COLUMN_OF_TOPIC = {topic: key for key, _, topics in TOPIC_COLUMNS for topic in t
 REACTION_KINDS = ("acceptance", "rejection", "assessment", "condition", "demand", "offer", "red_line")
 REACTION_EVENTS = ("SUPPORT", "REJECT", "AGREE", "ACCUSE", "ASSESS", "REQUEST", "PROTEST", "THREATEN")
 CHUNK = 500  # ids per IN (...) list
-HISTORY_MAX = 20  # earlier positions kept per matrix cell
+HISTORY_MAX = 12  # latest positions kept per matrix cell (its history and trajectory)
 
 
 def marks(n: int) -> str:
@@ -588,9 +588,9 @@ def positions_matrix(store: Store, parties: Sequence[str] = (), topics: Sequence
     """Parties by topics; each cell the party's latest stated position and how it changed over time.
 
     With `rollup`, what a country's people and bodies state counts as the country's position (the cell
-    keeps who said it). Dates are the position's own date, else its report's publication date. The
-    whole history of a cell is read as light rows (kind and date) for its count and trajectory; the
-    text of only its latest HISTORY_MAX positions is fetched."""
+    keeps who said it). Dates are the position's own date, else its report's publication date. A cell
+    counts all its positions and keeps its latest HISTORY_MAX (oldest first) as its history; the
+    trajectory is the sequence of kinds over that history."""
     day = "COALESCE(p.date, d.published)"
     where: list[str] = []
     params: list[Any] = []
@@ -602,6 +602,11 @@ def positions_matrix(store: Store, parties: Sequence[str] = (), topics: Sequence
     if wanted_topics:
         where.append(f"p.topic IN ({marks(len(wanted_topics))})")
         params += wanted_topics
+    # positions per actor and topic: ranks the parties and sizes the cells (index-only without dates)
+    source = "positions p JOIN documents d ON d.id = p.doc" if dated else "positions p"
+    clause = ("WHERE " + " AND ".join(where)) if where else ""
+    per_topic = store.query(f"SELECT p.actor AS actor, p.topic AS topic, COUNT(*) AS n FROM {source} {clause}"
+                            " GROUP BY p.actor, p.topic", params)
     owner: dict[str, str] = {}  # actor id -> the party row it is shown under
     if parties:
         rows_for: list[str] = []
@@ -613,48 +618,65 @@ def positions_matrix(store: Store, parties: Sequence[str] = (), topics: Sequence
             for member in party_ids(store, pid, expand=rollup):
                 owner.setdefault(member, pid)
     else:
-        rows_for = _top_parties(store, where, params, dated, rollup, max_parties, owner)
+        rows_for = _top_parties(store, per_topic, rollup, max_parties, owner)
     if not owner:
         return {"parties": [], "columns": [], "rows": [], "rollup": rollup}
     ids = sorted(owner)
-    # light rows as plain tuples, sorted here: the whole history of every cell can be large
-    light = store.execute(
-        f"SELECT COALESCE({day}, '~') AS day, p.doc, p.start_char, p.id, p.actor, p.topic, p.position_kind"
-        " FROM positions p JOIN documents d ON d.id = p.doc"
-        f" WHERE {' AND '.join([*where, f'p.actor IN ({marks(len(ids))})'])}", [*params, *ids]).fetchall()
-    light.sort()  # by day ('~', undated, last), then report and offset
-    cells: dict[tuple[str, str], list[tuple[Any, ...]]] = {}
-    for r in light:
-        cells.setdefault((owner[r[4]], COLUMN_OF_TOPIC.get(r[5], "other")), []).append(r)
-    used = {c for _, c in cells}
+    in_owned = f"p.actor IN ({marks(len(ids))})"
+    totals: dict[tuple[str, str], int] = {}
+    for r in per_topic:
+        if r["actor"] in owner:
+            key = (owner[r["actor"]], COLUMN_OF_TOPIC.get(r["topic"], "other"))
+            totals[key] = totals.get(key, 0) + r["n"]
+    used = {c for _, c in totals}
     chosen = set(requested) if requested else used
     columns = [{"key": k, "label": label, "topics": list(ts)} for k, label, ts in TOPIC_COLUMNS if k in chosen]
-    shown = {k: v[-HISTORY_MAX:] for k, v in cells.items() if k[1] in chosen and k[0] in rows_for}
-    detail = _position_details(store, [r[3] for rows in shown.values() for r in rows])
-    actors = actor_rows(store, list({r[4] for rows in shown.values() for r in rows}) + rows_for)
+    need = {k: min(HISTORY_MAX, n) for k, n in totals.items() if k[0] in rows_for and k[1] in chosen}
+    # newest first, read only until every cell has its latest HISTORY_MAX positions
+    remaining = sum(need.values())
+    recent: dict[tuple[str, str], list[tuple[Any, ...]]] = {}
+    cursor = store.execute(
+        f"SELECT {day} AS day, p.doc, p.start_char, p.id, p.actor, p.topic, p.position_kind"
+        f" FROM positions p JOIN documents d ON d.id = p.doc WHERE {' AND '.join([*where, in_owned])}"
+        f" ORDER BY CASE WHEN {day} IS NULL THEN 1 ELSE 0 END, {day} DESC, p.doc DESC, p.start_char DESC, p.id DESC",
+        [*params, *ids])
+    try:
+        for r in cursor:
+            key = (owner[r[4]], COLUMN_OF_TOPIC.get(r[5], "other"))
+            got = recent.setdefault(key, [])
+            if len(got) < need.get(key, 0):
+                got.append(r)
+                remaining -= 1
+                if remaining <= 0:
+                    break
+    finally:
+        cursor.close()
+    detail = _position_details(store, [r[3] for rows in recent.values() for r in rows])
+    actors = actor_rows(store, list({r[4] for rows in recent.values() for r in rows}) + rows_for)
 
     def entry(r: tuple[Any, ...]) -> dict[str, Any]:
         d = detail.get(r[3], {})
-        return {"id": r[3], "position_kind": r[6], "topic": r[5], "date": None if r[0] == "~" else r[0],
-                "evidence": d.get("evidence"), "actor": actor_ref(actors, r[4]),
-                "doc": {"id": r[1], "title": d.get("title")}, "evidence_url": evidence_url(r[1], "position", r[3])}
+        return {"id": r[3], "position_kind": r[6], "topic": r[5], "date": r[0], "evidence": d.get("evidence"),
+                "actor": actor_ref(actors, r[4]), "doc": {"id": r[1], "title": d.get("title")},
+                "evidence_url": evidence_url(r[1], "position", r[3])}
 
     out_rows = []
     for pid in rows_for:
         row_cells: dict[str, Any] = {}
         for col in columns:
-            history = cells.get((pid, col["key"]))
-            if not history:
+            newest_first = recent.get((pid, col["key"]))
+            if not newest_first:
                 row_cells[col["key"]] = None
                 continue
-            with_date = [h for h in history if h[0] != "~"]
-            latest = (with_date or history)[-1]  # undated positions count only when none in the cell is dated
+            history = newest_first[::-1]  # oldest first
             trajectory: list[str] = []
-            for h in with_date or history:
+            for h in [h for h in history if h[0]] or history:
                 if not trajectory or trajectory[-1] != h[6]:
                     trajectory.append(h[6])
-            row_cells[col["key"]] = {"latest": entry(latest), "count": len(history), "changes": len(trajectory) - 1,
-                                     "trajectory": trajectory, "history": [entry(h) for h in shown[(pid, col["key"])]]}
+            # the first row newest-first is dated whenever anything in the cell is
+            row_cells[col["key"]] = {"latest": entry(newest_first[0]), "count": totals[(pid, col["key"])],
+                                     "changes": len(trajectory) - 1, "trajectory": trajectory,
+                                     "history": [entry(h) for h in history]}
         out_rows.append({"party": actor_ref(actors, pid), "cells": row_cells})
     return {"parties": [actor_ref(actors, p) for p in rows_for], "columns": columns, "rows": out_rows,
             "rollup": rollup}
@@ -670,21 +692,21 @@ def _position_details(store: Store, ids: Sequence[str]) -> dict[str, dict[str, A
     return out
 
 
-def _top_parties(store: Store, where: list[str], params: list[Any], dated: bool, rollup: bool, max_parties: int,
+def _top_parties(store: Store, per_topic: list[dict[str, Any]], rollup: bool, max_parties: int,
                  owner: dict[str, str]) -> list[str]:
-    clause = ("WHERE " + " AND ".join(where)) if where else ""
-    source = "positions p JOIN documents d ON d.id = p.doc" if dated else "positions p"
-    counts = store.query(f"SELECT p.actor AS actor, COUNT(*) AS n FROM {source} {clause} GROUP BY p.actor", params)
-    actors = actor_rows(store, [r["actor"] for r in counts])
+    per_actor: dict[str, int] = {}
+    for r in per_topic:
+        per_actor[r["actor"]] = per_actor.get(r["actor"], 0) + r["n"]
+    actors = actor_rows(store, per_actor)
     totals: dict[str, int] = {}
     mapped: dict[str, str] = {}
-    for r in counts:
-        row = actors.get(r["actor"])
-        party = r["actor"]
+    for actor, n in per_actor.items():
+        row = actors.get(actor)
+        party = actor
         if rollup and row and row["type"] != "COUNTRY" and row["country"]:
             party = row["country"]
-        mapped[r["actor"]] = party
-        totals[party] = totals.get(party, 0) + r["n"]
+        mapped[actor] = party
+        totals[party] = totals.get(party, 0) + n
     top = [p for p, _ in sorted(totals.items(), key=lambda x: (-x[1], x[0]))[:max_parties]]
     keep = set(top)
     for actor, party in mapped.items():
@@ -821,7 +843,7 @@ def actor_view(store: Store, actor_id: str, limit: int = 25) -> dict[str, Any] |
         return None
     actor = {**row, "aliases": jlist(row["aliases"])}
     members = [r for r in store.query("SELECT id, name, type FROM actors WHERE country = ? ORDER BY name, id",
-                                      (actor_id,))]
+                                      (actor_id,)) if r["id"] != actor_id]
     counts = activity(store, [actor_id])[actor_id]
     f = Filters(parties=[actor_id])
     quotes = timeline(store, Filters(parties=[actor_id], kinds=("quote",)), limit=limit, count=False)

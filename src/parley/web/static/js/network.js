@@ -53,7 +53,7 @@
           { selector: "edge:selected, edge:active", style: { "line-color": "#ff7a00", "opacity": 1 } },
           { selector: "node:active", style: { "overlay-opacity": 0.15 } }
         ],
-        layout: { name: "cose", animate: false, randomize: false, nodeRepulsion: 9000, idealEdgeLength: 90,
+        layout: { name: "cose", animate: false, randomize: false, nodeRepulsion: 60000, idealEdgeLength: 120, nodeOverlap: 40,
                   padding: 20 }
       });
       cy.on("tap", "node", function (event) { go(event.target.data("url")); });
