@@ -7,25 +7,40 @@ import pytest
 from parley.pipeline import run
 from parley.store.sqlite import SQLiteStore
 
-REPORT = ("Envoys meet in {city}\n\n{city} - Foreign Minister Dmytro Kuleba met Turkish Foreign Minister "
-          "Mevlut Cavusoglu on Thursday. \u201cWe are ready to talk about a ceasefire,\u201d Kuleba said after "
-          "the meeting, adding that Russia must first withdraw its troops.")
+REPORTS = {
+    "Antalya": "Envoys meet in Antalya\n\nAntalya - Foreign Minister Dmytro Kuleba met Turkish Foreign Minister "
+               "Mevlut Cavusoglu on Thursday. \u201cWe are ready to talk about a ceasefire,\u201d Kuleba said "
+               "after the meeting, adding that Russia must first withdraw its troops.",
+    "Istanbul": "Grain corridor talks in Istanbul\n\nIstanbul - Turkish and UN officials discussed the "
+                "inspection of cargo ships with Russian and Ukrainian delegations. The Kremlin said it wanted "
+                "guarantees for its own fertiliser exports before any extension.",
+    "Ankara": "Prisoner exchange agreed\n\nAnkara - Both sides agreed to swap 200 prisoners of war next "
+              "week, according to the Turkish presidency. Kyiv called the deal a humanitarian step and "
+              "urged Moscow to release civilians too.",
+    "Geneva": "Nuclear plant inspection\n\nGeneva - The IAEA chief Rafael Grossi said his inspectors would "
+              "return to the Zaporizhzhia plant and warned that shelling near the site was unacceptable. "
+              "Moscow denied any responsibility for the strikes.",
+}
+
+
+def report(city: str) -> str:
+    return REPORTS[city]
 
 
 @pytest.fixture()
 def corpus(tmp_path):
     folder = tmp_path / "in"
     folder.mkdir()
-    (folder / "a.txt").write_text(REPORT.format(city="Antalya"), encoding="utf-8")
-    (folder / "b.txt").write_text(REPORT.format(city="Istanbul"), encoding="utf-8")
+    (folder / "a.txt").write_text(report("Antalya"), encoding="utf-8")
+    (folder / "b.txt").write_text(report("Istanbul"), encoding="utf-8")
     (folder / "empty.txt").write_text("", encoding="utf-8")
     (folder / "binary.txt").write_bytes(b"\x00\x01\x02PK\x03\x04" * 50)
     (folder / "feed.jsonl").write_text(
         json.dumps({"url": "https://example.org/1", "title": "Envoys meet in Ankara", "published": "2022-03-10",
-                    "text": REPORT.format(city="Ankara")}) + "\n{not json\n", encoding="utf-8")
+                    "text": report("Ankara")}) + "\n{not json\n", encoding="utf-8")
     (folder / "page.html").write_text(
         "<html><head><title>Talks in Geneva</title><script>alert('x')</script></head><body>"
-        "<article><h1>Talks in Geneva</h1><p>" + REPORT.format(city="Geneva").replace("\n\n", "</p><p>")
+        "<article><h1>Talks in Geneva</h1><p>" + report("Geneva").replace("\n\n", "</p><p>")
         + "</p><p><a href=\"javascript:alert(1)\" onclick=\"steal()\">more</a></p></article></body></html>",
         encoding="utf-8")
     return folder
@@ -41,7 +56,7 @@ def test_bad_input_is_skipped_with_reasons_and_the_batch_goes_on(corpus, tmp_pat
     assert any("feed.jsonl" in source for source in reasons)
     html = next(d for d in store.documents() if d.source.endswith("page.html"))
     assert "alert" not in html.text and "steal" not in html.text
-    assert "Kuleba" in html.text
+    assert "Grossi" in html.text
 
 
 def test_reingest_is_idempotent_and_a_changed_file_is_updated(corpus, tmp_path, pipeline):
@@ -51,7 +66,7 @@ def test_reingest_is_idempotent_and_a_changed_file_is_updated(corpus, tmp_path, 
     again = run([str(corpus)], store, pipeline, progress=False)
     assert again.stored == 0 and again.unchanged == 4
     assert store.counts() == before
-    (corpus / "a.txt").write_text(REPORT.format(city="Antalya") + " Talks will resume on Monday.", encoding="utf-8")
+    (corpus / "a.txt").write_text(report("Antalya") + " Talks will resume on Monday.", encoding="utf-8")
     changed = run([str(corpus)], store, pipeline, progress=False)
     assert changed.stored == 1 and changed.unchanged == 3
     doc = next(d for d in store.documents() if d.source.endswith("a.txt"))
@@ -60,7 +75,7 @@ def test_reingest_is_idempotent_and_a_changed_file_is_updated(corpus, tmp_path, 
 
 
 def test_exact_duplicate_from_another_source_is_skipped(corpus, tmp_path, pipeline):
-    (corpus / "copy.txt").write_text(REPORT.format(city="Antalya"), encoding="utf-8")
+    (corpus / "copy.txt").write_text(report("Antalya"), encoding="utf-8")
     store = SQLiteStore(tmp_path / "p.db")
     summary = run([str(corpus)], store, pipeline, progress=False)
     assert summary.duplicates == 1
@@ -72,11 +87,11 @@ def test_interrupted_run_resumes(corpus, tmp_path, pipeline, monkeypatch):
     real_save = store.save
     calls = {"n": 0}
 
-    def crash_after_two(result, text_hash, now):
+    def crash_after_two(*args, **kwargs):
         if calls["n"] == 2:
             raise KeyboardInterrupt("power cut")
         calls["n"] += 1
-        real_save(result, text_hash, now)
+        real_save(*args, **kwargs)
 
     monkeypatch.setattr(store, "save", crash_after_two)
     with pytest.raises(KeyboardInterrupt):

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from parley.annotate import Annotator
 from parley.clean import LineRepetition, clean
+from parley.dedupe import Signature, signature
 from parley.extract.events import EventExtractor
 from parley.extract.positions import PositionExtractor
 from parley.extract.proposals import ProposalExtractor
@@ -128,6 +129,20 @@ class RunSummary:
             self.skipped.append(item)
 
 
+def dedupe_check(store, document: Document) -> Skipped | Signature | None:
+    """Skipped when the store already holds this text (exact) or a near copy of it; else the document's
+    signature, to be stored with it."""
+    original = store.duplicate_of(document.id, content_hash(document.text))
+    if original:
+        return Skipped(document.source, f"duplicate of {original}")
+    sig = signature(document.text)
+    if sig is not None:
+        near = store.near_duplicate_of(document.id, sig)
+        if near:
+            return Skipped(document.source, f"near-duplicate of {near[0]} (similarity {near[1]:.2f})")
+    return sig
+
+
 def run(paths: Iterable[str], store, pipeline: Pipeline, progress: bool = True, batch_size: int = 16,
         max_bytes: int = 20_000_000, engine: str = "local", workers: int = 0) -> RunSummary:
     """Ingest `paths` into `store`: unchanged inputs are passed over (resume, idempotent re-ingest),
@@ -165,15 +180,13 @@ def run(paths: Iterable[str], store, pipeline: Pipeline, progress: bool = True, 
             summary.skip(result)
             store.record_skip(result, now)
             continue
-        text_hash = content_hash(result.document.text)
-        original = store.duplicate_of(result.document.id, text_hash)
-        if original:
-            skip = Skipped(result.document.source, f"duplicate of {original}")
+        duplicate = dedupe_check(store, result.document)
+        if isinstance(duplicate, Skipped):
             summary.duplicates += 1
-            summary.skip(skip)
-            store.record_skip(skip, now)
+            summary.skip(duplicate)
+            store.record_skip(duplicate, now)
             continue
-        store.save(result, text_hash, now)
+        store.save(result, content_hash(result.document.text), now, duplicate)
         summary.stored += 1
     bar.close()
     return summary

@@ -12,6 +12,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import asdict
 from typing import Any
 
+from parley.dedupe import NEAR_DUPLICATE, Signature
 from parley.records import (
     Actor,
     Document,
@@ -75,7 +76,15 @@ MIGRATIONS: list[list[str]] = [
     ],
 ]
 
-PER_DOCUMENT_TABLES = ("mentions", "quotes", "events", "event_actors", "positions", "proposals")
+MIGRATIONS.append([  # 2: near-duplicate detection (parley.dedupe): MinHash signatures and LSH band keys
+    "CREATE TABLE IF NOT EXISTS signatures (doc TEXT PRIMARY KEY, sig TEXT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS signature_bands (band TEXT NOT NULL, doc TEXT NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS signature_bands_band ON signature_bands (band)",
+    "CREATE INDEX IF NOT EXISTS signature_bands_doc ON signature_bands (doc)",
+])
+
+PER_DOCUMENT_TABLES = ("mentions", "quotes", "events", "event_actors", "positions", "proposals", "signatures",
+                       "signature_bands")
 
 
 class Store:
@@ -145,7 +154,18 @@ class Store:
         row = self.query_one("SELECT id, source FROM documents WHERE text_hash = ? AND id <> ?", (text_hash, doc_id))
         return row["source"] if row else None
 
-    def save(self, result: DocumentResult, text_hash: str, now: str) -> None:
+    def near_duplicate_of(self, doc_id: str, sig: Signature) -> tuple[str, float] | None:
+        """The stored document most like `sig` above the near-duplicate threshold: (source, similarity)."""
+        bands = sig.bands()
+        marks = ", ".join("?" for _ in bands)
+        rows = self.query(
+            f"SELECT DISTINCT s.doc, s.sig, d.source FROM signature_bands b JOIN signatures s ON s.doc = b.doc"
+            f" JOIN documents d ON d.id = s.doc WHERE b.band IN ({marks}) AND b.doc <> ?", (*bands, doc_id))
+        best = max(((r["source"], sig.similarity(Signature.loads(r["sig"]))) for r in rows), key=lambda x: x[1],
+                   default=None)
+        return best if best and best[1] >= NEAR_DUPLICATE else None
+
+    def save(self, result: DocumentResult, text_hash: str, now: str, sig: Signature | None = None) -> None:
         """Replace everything stored for this document with `result`, in one transaction."""
         d = result.document
         try:
@@ -187,6 +207,10 @@ class Store:
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 [(p.id, p.doc, p.proposer, p.name, p.evidence, p.start, p.end,
                   json.dumps([asdict(s) for s in p.steps], ensure_ascii=False)) for p in result.proposals])
+            if sig is not None:
+                self.execute("INSERT INTO signatures (doc, sig) VALUES (?, ?)", (d.id, sig.dumps()))
+                self.executemany("INSERT INTO signature_bands (band, doc) VALUES (?, ?)",
+                                 [(band, d.id) for band in sig.bands()])
             self.after_save(result)
             self.commit()
         except Exception:
