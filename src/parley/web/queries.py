@@ -363,12 +363,16 @@ def merged_page(store: Store, parts: list[Branch], f: Filters, limit: int, offse
                 ) -> Page:
     """Rows offset..offset+limit of the branches in timeline order (date, then report and position)."""
     rows: list[dict[str, Any]] = []
+    total: int | None = 0
     for b in parts:
-        rows += b.rows(store, offset + limit + 1, f.order)
+        got = b.rows(store, offset + limit + 1, f.order)
+        rows += got
+        if total is not None:
+            # a branch that ran out before the page's end needs no separate count
+            total = (total + len(got) if len(got) <= offset + limit else total + b.count(store)) if count else None
     rows.sort(key=lambda r: (r["doc"], r["start_char"], r["kind"], r["id"]))
     rows.sort(key=lambda r: r["day"] or "", reverse=f.order != "asc")
     rows.sort(key=lambda r: r["day"] is None)
-    total = sum(b.count(store) for b in parts) if count else None
     window = rows[offset:offset + limit]
     return Page(decorate_items(store, window), limit, offset, total, len(rows) > offset + limit)
 
