@@ -6,26 +6,42 @@ import csv
 import io
 import json
 import warnings
+from contextlib import ExitStack
 from urllib.parse import quote
 
 import pytest
 from conftest import SEEDS, needs
-from test_web_data import EVIL_ACTOR, HOSTILE_ID, IMG, SCRIPT, web_db  # noqa: F401  (fixture)
+from test_web_data import (  # noqa: F401  (web_db: a fixture)
+    EVIL_ACTOR,
+    HOSTILE_ID,
+    IMG,
+    SCRIPT,
+    WHY_NO_POSTGRES,
+    postgres_copy,
+    web_db,
+)
 
 pytestmark = needs(SEEDS)
 
 
-@pytest.fixture(scope="module")
-def client(web_db):  # noqa: F811
+@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+def client(request, web_db):  # noqa: F811
+    """The app over the test database, on SQLite and (with PARLEY_TEST_POSTGRES) on a PostgreSQL copy."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # starlette's note about httpx2
         from fastapi.testclient import TestClient
 
     from parley.web.app import create_app
 
-    app = create_app(str(web_db), token="s3cret")
-    with TestClient(app, base_url="http://127.0.0.1") as c:
-        yield c
+    with ExitStack() as stack:
+        if request.param == "postgres":
+            if WHY_NO_POSTGRES:
+                pytest.skip(WHY_NO_POSTGRES)
+            db = stack.enter_context(postgres_copy(web_db))
+        else:
+            db = str(web_db)
+        app = create_app(db, token="s3cret")
+        yield stack.enter_context(TestClient(app, base_url="http://127.0.0.1"))
 
 
 def get_json(client, url: str) -> dict:

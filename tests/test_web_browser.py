@@ -263,12 +263,12 @@ def test_reading_without_javascript(browser, server):
         pg.goto(server + href)
         assert pg.locator(".evidence .hl.focus").count() >= 1
         assert pg.locator("aside.facts li").count() >= 1
+        shot(pg, "no-javascript-evidence")
         pg.goto(server + "/positions")
         assert pg.locator("table.matrix tbody tr").count() >= 1
         pg.goto(server + "/network")
         assert pg.locator("table.edges tbody tr").count() >= 1  # the table stands in for the graph
         pg.goto(server + "/timeline?kind=quote")
         assert pg.locator("table.items tbody tr").count() >= 1
-        shot(pg, "no-javascript-evidence")
     finally:
         context.close()

@@ -10,8 +10,13 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 import pytest
 from conftest import EXAMPLES, SEEDS, needs
@@ -94,6 +99,40 @@ def build_web_db(path: Path, pipeline) -> Path:
         store.close()
     done.write_text("ok")
     return path
+
+
+POSTGRES_URL = os.environ.get("PARLEY_TEST_POSTGRES", "")
+WHY_NO_POSTGRES = "" if POSTGRES_URL.startswith(("postgresql://", "postgres://")) else (
+    "set PARLEY_TEST_POSTGRES=postgresql://user:password@host:port/dbname to test the web app on PostgreSQL")
+
+
+@contextmanager
+def postgres_copy(sqlite_path: Path) -> Iterator[str]:
+    """The SQLite test database copied into a fresh PostgreSQL schema; yields its URL, drops it after."""
+    import psycopg
+
+    from parley.store import open_store
+    from parley.store.sqlite import SQLiteStore
+
+    schema = f"parley_web_{uuid.uuid4().hex[:12]}"
+    parts = urlsplit(POSTGRES_URL)
+    options = f"-csearch_path={schema} -clock_timeout=20s -cstatement_timeout=120s"
+    url = urlunsplit(parts._replace(query=urlencode([*parse_qsl(parts.query), ("options", options)],
+                                                    quote_via=quote)))
+    with psycopg.connect(POSTGRES_URL, autocommit=True) as admin:
+        admin.execute(f'CREATE SCHEMA "{schema}"')
+        try:
+            with SQLiteStore(sqlite_path) as src, open_store(url) as dst:
+                actors = src.actors()
+                for i, document in enumerate(src.documents()):
+                    result = src.result(document.id)
+                    assert result is not None
+                    result.actors = actors if i == 0 else []
+                    dst.save(result, content_hash(document.text), "2024-01-16T00:00:00+00:00")
+            yield url
+        finally:
+            admin.execute("SET lock_timeout = '20s'")
+            admin.execute(f'DROP SCHEMA "{schema}" CASCADE')
 
 
 @pytest.fixture(scope="session")

@@ -131,7 +131,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     from parley.web.app import create_app
 
-    app = create_app(args.db, token=args.token)
+    loopback = args.host in {"127.0.0.1", "localhost", "::1"}
+    # a non-loopback bind is an explicit choice: accept requests addressed to that host
+    app = create_app(args.db, token=args.token, allowed_hosts=None if loopback else [args.host])
     uvicorn.run(app, host=args.host, port=args.port, log_level="info")
     return 0
 
