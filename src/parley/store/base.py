@@ -288,9 +288,28 @@ class Store:
         tables = ("documents", "actors", "mentions", "quotes", "events", "positions", "proposals", "skipped")
         return {t: self.query_one(f"SELECT COUNT(*) AS n FROM {t}")["n"] for t in tables}
 
+    # Backends say how a full-text match on quotes is written and how results are ordered.
+    quote_order = "quotes.published DESC, quotes.doc, quotes.start_char"
+
+    def quote_match(self, q: str) -> tuple[str, Any] | None:
+        """(SQL condition with one placeholder, its parameter) matching quotes to the words of `q`."""
+        raise NotImplementedError
+
     def search_quotes(self, q: str, speaker: str | None = None, limit: int = 50, offset: int = 0
                       ) -> list[dict[str, Any]]:
-        raise NotImplementedError
+        """Quotes matching the words of `q` (all quotes when blank), optionally of one speaker."""
+        where: list[str] = []
+        params: list[Any] = []
+        match = self.quote_match(q)
+        if match:
+            where.append(match[0])
+            params.append(match[1])
+        if speaker:
+            where.append("quotes.speaker = ?")
+            params.append(speaker)
+        clause = ("WHERE " + " AND ".join(where)) if where else ""
+        return self.query(f"SELECT quotes.* FROM quotes {clause} ORDER BY {self.quote_order} LIMIT ? OFFSET ?",
+                          (*params, limit, offset))
 
     def search_documents(self, q: str, limit: int = 50, offset: int = 0) -> list[dict[str, Any]]:
         """Documents matching the words of `q`, best first: id, title, source, published, snippet."""

@@ -82,24 +82,20 @@ class PostgresStore(Store):
                 self.execute(statement)
 
     # -- search ------------------------------------------------------------------------------------
+    # NULLS LAST and the C collation give the order SQLite gives: undated last, ids compared bytewise.
+    quote_order = 'quotes.published DESC NULLS LAST, quotes.doc COLLATE "C", quotes.start_char'
+
+    def quote_match(self, q: str) -> tuple[str, str] | None:
+        q = _text(q)
+        if not q.strip():
+            return None
+        return f"{QUOTES_TSV} @@ plainto_tsquery('english', ?)", q
+
     def search_quotes(self, q: str, speaker: str | None = None, limit: int = 50, offset: int = 0
                       ) -> list[dict[str, Any]]:
         if speaker and "\x00" in speaker:
             return []  # PostgreSQL text holds no NUL, so no stored speaker can have one
-        q = _text(q)
-        where: list[str] = []
-        params: list[Any] = []
-        if q.strip():
-            where.append(f"{QUOTES_TSV} @@ plainto_tsquery('english', ?)")
-            params.append(q)
-        if speaker:
-            where.append("quotes.speaker = ?")
-            params.append(speaker)
-        clause = ("WHERE " + " AND ".join(where)) if where else ""
-        # NULLS LAST and the C collation give the order SQLite gives: undated last, ids compared bytewise.
-        return self.query(
-            f"SELECT quotes.* FROM quotes {clause} ORDER BY quotes.published DESC NULLS LAST,"
-            ' quotes.doc COLLATE "C", quotes.start_char LIMIT ? OFFSET ?', (*params, limit, offset))
+        return super().search_quotes(q, speaker, limit, offset)
 
     def search_documents(self, q: str, limit: int = 50, offset: int = 0) -> list[dict[str, Any]]:
         q = _text(q)

@@ -49,19 +49,11 @@ class SQLiteStore(Store):
             for statement in FTS_STATEMENTS:
                 self.execute(statement)
 
-    def search_quotes(self, q: str, speaker: str | None = None, limit: int = 50, offset: int = 0
-                      ) -> list[dict[str, Any]]:
-        where, params = [], []
-        if fts_query(q):
-            where.append("quotes.rowid IN (SELECT rowid FROM quotes_fts WHERE quotes_fts MATCH ?)")
-            params.append(fts_query(q))
-        if speaker:
-            where.append("quotes.speaker = ?")
-            params.append(speaker)
-        clause = ("WHERE " + " AND ".join(where)) if where else ""
-        return self.query(
-            f"SELECT quotes.* FROM quotes {clause} ORDER BY quotes.published DESC, quotes.doc, quotes.start_char"
-            " LIMIT ? OFFSET ?", (*params, limit, offset))
+    def quote_match(self, q: str) -> tuple[str, str] | None:
+        query = fts_query(q)
+        if not query:
+            return None
+        return "quotes.rowid IN (SELECT rowid FROM quotes_fts WHERE quotes_fts MATCH ?)", query
 
     def search_documents(self, q: str, limit: int = 50, offset: int = 0) -> list[dict[str, Any]]:
         if not fts_query(q):
