@@ -532,3 +532,24 @@ def test_store_is_a_context_manager(backend: Backend) -> None:
     store.close()  # closing twice is harmless
     assert backend.open().counts()["documents"] == 1
 
+
+
+def test_full_ingest_into_each_backend(backend: Backend, tmp_path: Path, pipeline) -> None:
+    """The whole run (ingest, dedupe, extract, save) against each store: same counts, idempotent."""
+    from parley.pipeline import run
+
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    (folder / "a.txt").write_text(
+        "Kremlin answers\n\nKremlin spokesman Dmitry Peskov said on Monday that Moscow would not accept "
+        "any ceasefire that allowed Ukraine to rearm. \u201cWe need guarantees,\u201d he said.", encoding="utf-8")
+    (folder / "b.txt").write_text(
+        "Kyiv sets terms\n\nForeign Minister Dmytro Kuleba said talks could resume only if Russian troops "
+        "withdraw from all occupied territory, and urged partners to send more air defence.", encoding="utf-8")
+    store = backend.open()
+    first = run([str(folder)], store, pipeline, progress=False)
+    counts = store.counts()
+    again = run([str(folder)], store, pipeline, progress=False)
+    assert first.stored == 2 and again.unchanged == 2 and again.stored == 0
+    assert store.counts() == counts and counts["quotes"] >= 2 and counts["positions"] >= 1
+    assert [q["text"] for q in store.search_quotes("guarantees")] == ["We need guarantees"]
