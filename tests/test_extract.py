@@ -121,3 +121,19 @@ def test_sequence_words_make_steps(pipeline):
     assert [s.order for s in steps] == [1, 2, 3]
     assert steps[1].evidence.startswith("Then monitors would verify")
     assert all(text[s.start:s.end] == s.evidence for s in steps)
+
+
+def test_parenthetical_said_and_called_for(pipeline):
+    text = ("Envoy urges calm\n\nTo avoid escalation, the envoy said, both armies should pull back their artillery. "
+            "Kuleba called for a special tribunal on the crime of aggression.")
+    r = run(pipeline, text)
+    texts = [q.text for q in r.quotes if q.quote_kind == "indirect"]
+    assert any("both armies should pull back their artillery" in t and "said" not in t for t in texts), texts
+    assert any(t.startswith("a special tribunal") for t in texts), texts
+
+
+def test_colon_headline_names_its_speaker(pipeline):
+    r = run(pipeline, "Zelensky: Ukraine will never give up Crimea\n\nThe president spoke in Kyiv on Friday.")
+    q = next(q for q in r.quotes if q.cue == ":")
+    assert q.text == "Ukraine will never give up Crimea"
+    assert "zelensk" in q.speaker

@@ -248,6 +248,17 @@ class QuoteExtractor:
             while content and (content[-1].is_punct or content[-1].lower_ in {"and", "but"}):
                 content.pop()
             return content or None
+        if verb.dep_ == "parataxis" or (verb.i > sent.start and verb.doc[verb.i - 1].text == "," and any(
+                c.dep_ == "nsubj" and c.i < verb.i for c in verb.children) and verb.i + 1 < sent.end
+                and verb.doc[verb.i + 1].text == ","):
+            # '..., he said, local officials should ...': the sentence around the parenthetical is the report
+            inner = {t.i for t in verb.subtree}
+            before = [t for t in sent if t.i < min(inner)]
+            after = [t for t in sent if t.i > max(inner) and not (t.is_punct and t.i == max(inner) + 1)]
+            return max(before, after, key=len) or None  # a quote is one contiguous span: the larger side
+        if lemma == "call" and any(c.lower_ == "for" for c in verb.children):
+            prep = next(c for c in verb.children if c.lower_ == "for")  # 'called for more investment'
+            return sorted((t for t in prep.subtree if t.i != prep.i), key=lambda t: t.i) or None
         marks = {c.lower_ for c in verb.children if c.dep_ == "mark"}
         if "as" in marks or (verb.i > sent.start and verb.doc[verb.i - 1].lower_ == "as"):
             clause = {t.i for t in verb.subtree}
@@ -316,12 +327,40 @@ class QuoteExtractor:
                 text=rd.document.text[start:end], start=start, end=end, quote_kind="indirect"))
         return _drop_nested(quotes)
 
+    def colon_headlines(self, rd: ResolvedDoc) -> list[Quote]:
+        """'Zelensky: Ukraine will not give up Crimea': a line that opens with a named speaker and a colon
+        reports what that speaker said (the headline convention of many outlets)."""
+        text = rd.document.text
+        out: list[Quote] = []
+        pos = 0
+        for line in text.split("\n\n"):
+            start = pos
+            pos += len(line) + 2
+            head, colon, rest = line.partition(":")
+            if not colon or not rest.strip() or len(head.split()) > 5 or len(rest.split()) < 3:
+                continue
+            span = rd.doc.char_span(start, start + len(head), alignment_mode="expand")
+            if span is None:
+                continue
+            speaker = next((rd.by_token[t.i].actor_id for t in span if t.i in rd.by_token), None)
+            if speaker is None or not any(t.ent_type_ == "PERSON" or t.i in rd.by_token for t in span[-1:]):
+                continue
+            body_start = start + len(head) + 1
+            while body_start < pos and text[body_start] == " ":
+                body_start += 1
+            body_end = start + len(line.rstrip(" ."))
+            out.append(Quote("", rd.document.id, speaker, head.strip(), ":", text[body_start:body_end], body_start,
+                             body_end, "indirect"))
+        return out
+
     def __call__(self, rd: ResolvedDoc) -> list[Quote]:
         spans = [Quote("", rd.document.id, None, None, None, "", q.start, q.end, "direct")
                  for q in quote_spans(rd.document.text)]
         indirect = self.indirect(rd, spans)
         direct = self.direct(rd, indirect)
-        quotes = direct + indirect
+        headlines = [q for q in self.colon_headlines(rd)
+                     if not any(o.start < q.end and q.start < o.end for o in direct + indirect)]
+        quotes = direct + indirect + headlines
         quotes.sort(key=lambda q: (q.start, q.end))
         for q in quotes:
             q.id = content_hash(f"{q.doc}:quote:{q.start}:{q.end}:{q.quote_kind}")
