@@ -189,7 +189,15 @@ class EventExtractor:
                     add(source, head, deep=False)
         if not source and verb is not None:
             subj = next((c for c in verb.children if c.dep_ == "nsubj"), None)
-            if subj is not None and (subj.pos_ == "PROPN" or subj.lemma_.lower() in self.group_nouns):
+            if subj is not None and subj.lower_ in {"thousands", "hundreds", "dozens", "scores", "millions"}:
+                of = next((c for c in subj.children if c.lower_ == "of"), None)  # 'Thousands of Iraqi Kurds'
+                obj = next((c for c in of.children if c.dep_ == "pobj"), None) if of is not None else None
+                if obj is not None:
+                    actor = rd.actor_of(obj)
+                    if actor:
+                        source.append(actor)
+                    subj = obj
+            if not source and subj is not None and (subj.pos_ == "PROPN" or subj.lemma_.lower() in self.group_nouns):
                 group = rd.named_group(subj)  # 'Demonstrators marched', 'Hamas fired': actors the KB lacks
                 if group:
                     source.append(group)
@@ -240,8 +248,9 @@ class EventExtractor:
                 continue  # the headline restates the body
             speaker = _speaker_at(sent, quotes)
             seen: set[tuple[str, tuple[str, ...]]] = set()
-            candidates = [(tok, self.type_of(tok)) for tok in sent]
-            candidates += self._phrase_triggers(sent)
+            phrases = self._phrase_triggers(sent)
+            in_phrase = {tok.i for tok, _ in phrases}  # 'hunger strike' is a protest, not an assault
+            candidates = [(tok, self.type_of(tok)) for tok in sent if tok.i not in in_phrase] + phrases
             # main-clause acts first: a trigger nearer the root of the parse is the sentence's event
             candidates.sort(key=lambda c: (_depth(c[0]), c[0].i))
             for tok, etype in candidates:

@@ -356,6 +356,8 @@ class ActorResolver:
                 continue
             modifiers = [t for t in chunk if t.i < root.i and t.dep_ in {"compound", "amod", "nmod", "nummod"}]
             named = [resolved.by_token[t.i].actor_id for t in modifiers if t.i in resolved.by_token]
+            named += [self.demonyms[t.lower_] for t in modifiers  # 'a French minister'
+                      if t.i not in resolved.by_token and self.demonyms.get(t.lower_) in self.kb.actors]
             if not named and not any(t.lower_ in self.anonymous_modifiers for t in modifiers):
                 continue
             first = modifiers[0] if modifiers else root
