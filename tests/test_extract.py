@@ -66,7 +66,7 @@ def test_phone_call_event_between_two_officials(pipeline):
     names = {actor_name(r, a) for a in consult[0].source}
     assert {"Lloyd Austin", "Sergei Shoigu"} <= names
     assert consult[0].mode == "phone call"
-    assert consult[0].date == "2023-03-07"
+    assert consult[0].date == "2023-03-07" and consult[0].date_precision == "day"
 
 
 def test_negated_and_conditional_acts_are_not_events(pipeline):

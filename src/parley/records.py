@@ -118,6 +118,7 @@ class Event:
     evidence: str
     start: int
     end: int
+    date_precision: str | None = None  # day, week, month or year: how much of `date` the text says
 
 
 @dataclass

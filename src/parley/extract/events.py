@@ -294,7 +294,8 @@ class EventExtractor:
         evidence = rd.document.text[start:end].strip()
         return Event(id="", doc=rd.document.id, type=etype, mode=mode, source=source, target=target,
                      when=when.text if when else None, date=when.date if when else None,
-                     evidence=evidence, start=start, end=start + len(evidence))
+                     evidence=evidence, start=start, end=start + len(evidence),
+                     date_precision=when.precision if when and when.date else None)
 
     def _from_positions(self, rd: ResolvedDoc, quotes: list[Quote], positions: list[Position],
                         events: list[Event]) -> list[Event]:
@@ -327,7 +328,8 @@ class EventExtractor:
             evidence = rd.document.text[sent.start_char:sent.end_char].strip()
             out.append(Event(id="", doc=rd.document.id, type=etype, mode="statement", source=[source],
                              target=targets, when=when.text if when else None, date=when.date if when else None,
-                             evidence=evidence, start=sent.start_char, end=sent.start_char + len(evidence)))
+                             evidence=evidence, start=sent.start_char, end=sent.start_char + len(evidence),
+                             date_precision=when.precision if when and when.date else None))
         return out
 
 

@@ -87,6 +87,10 @@ MIGRATIONS.append([  # 3: the timeline filters positions by topic (measured: 94 
     "CREATE INDEX IF NOT EXISTS positions_topic ON positions (topic, doc)",
 ])
 
+MIGRATIONS.append([  # 4: how precise an event's date is (day, week, month, year)
+    "ALTER TABLE events ADD COLUMN date_precision TEXT",
+])
+
 PER_DOCUMENT_TABLES = ("mentions", "quotes", "events", "event_actors", "positions", "proposals", "signatures",
                        "signature_bands")
 
@@ -194,9 +198,9 @@ class Store:
                  for q in result.quotes])
             self.executemany(
                 "INSERT INTO events (id, doc, type, mode, source, target, when_text, date, evidence, start_char,"
-                " end_char, published) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " end_char, published, date_precision) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [(e.id, e.doc, e.type, e.mode, json.dumps(e.source), json.dumps(e.target), e.when, e.date,
-                  e.evidence, e.start, e.end, published) for e in result.events])
+                  e.evidence, e.start, e.end, published, e.date_precision) for e in result.events])
             self.executemany(
                 "INSERT INTO event_actors (event, doc, actor, side) VALUES (?, ?, ?, ?)",
                 [(e.id, e.doc, a, side) for e in result.events
@@ -271,7 +275,8 @@ class Store:
                         r["end_char"], r["quote_kind"])
                   for r in self.query("SELECT * FROM quotes WHERE doc = ? ORDER BY start_char", p)]
         events = [Event(r["id"], r["doc"], r["type"], r["mode"], json.loads(r["source"]), json.loads(r["target"]),
-                        r["when_text"], r["date"], r["evidence"], r["start_char"], r["end_char"])
+                        r["when_text"], r["date"], r["evidence"], r["start_char"], r["end_char"],
+                        r.get("date_precision"))
                   for r in self.query("SELECT * FROM events WHERE doc = ? ORDER BY start_char", p)]
         positions = [Position(r["id"], r["doc"], r["actor"], r["position_kind"], r["topic"], r["evidence"],
                               r["start_char"], r["end_char"], r["date"])
