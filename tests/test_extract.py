@@ -137,3 +137,10 @@ def test_colon_headline_names_its_speaker(pipeline):
     q = next(q for q in r.quotes if q.cue == ":")
     assert q.text == "Ukraine will never give up Crimea"
     assert "zelensk" in q.speaker
+
+
+def test_step_summaries_drop_the_copula(pipeline):
+    text = ("Plan\n\nThe minister presented a plan in three phases. The first is to restore embassies. "
+            "The second is about prisoner exchanges. Finally, talks would open.")
+    steps = run(pipeline, text).proposals[0].steps
+    assert [s.summary for s in steps] == ["Restore embassies", "Prisoner exchanges", "Talks would open"]

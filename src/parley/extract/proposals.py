@@ -87,6 +87,8 @@ class ProposalExtractor:
             if evidence.lower().endswith((" and", " then")):
                 evidence = evidence.rsplit(" ", 1)[0].rstrip(",")
             summary = text[c_start:stop].strip().rstrip(",;.").strip()
+            # 'is to restore embassies' reads as a step when the copula goes: 'Restore embassies'
+            summary = re.sub(r"^(?:is|was|are|will be|would be)\s+(?:about\s+|to\s+)?", "", summary, flags=re.I)
             steps.append(ProposalStep(order=order, summary=_summary(summary or evidence), evidence=evidence,
                                       start=m_start, end=m_start + len(evidence)))
         return steps
