@@ -122,6 +122,16 @@ class QuoteExtractor:
                 actor = rd.actor_of(child)
                 if actor:
                     return actor, _phrase(child)
+        if verb.dep_ == "advcl" and verb.head.i != verb.i:
+            # 'reported the statements of three officials, stating that ...': those officials speak
+            for obj in verb.head.children:
+                if obj.dep_ == "dobj" and obj.lower_ in self.speech_nouns:
+                    for prep in obj.children:
+                        if prep.lower_ == "of":
+                            for pobj in prep.children:
+                                actor = rd.actor_of(pobj)
+                                if actor:
+                                    return actor, _phrase(pobj)
         if verb.dep_ in {"conj", "advcl", "xcomp"} and verb.head.i != verb.i:
             return self.speaker_of_verb(verb.head, rd)
         return None, None
@@ -153,6 +163,11 @@ class QuoteExtractor:
             if len(words) < MIN_QUOTE_WORDS or is_name_in_quotes(words):
                 continue
             speaker, speaker_text, cue = None, None, None
+            outer = next((q for q in indirect if q.start <= qs.start and qs.end <= q.end), None)
+            if outer is not None:  # a phrase quoted inside reported speech is the reporter's source's
+                quotes.append(Quote(id="", doc=rd.document.id, speaker=outer.speaker, speaker_text=outer.speaker_text,
+                                    cue=outer.cue, text=body, start=qs.start, end=qs.end, quote_kind="direct"))
+                continue
             if qs.attribution:
                 speaker, speaker_text = self.speaker_from_text(qs.attribution, qs.attr_start, rd)
                 cue = qs.attribution.split()[0] if qs.attribution else None
@@ -214,6 +229,13 @@ class QuoteExtractor:
                         (rd.by_token[t.i].actor_id for t in obj.subtree if t.i in rd.by_token), None)
         return None
 
+    @staticmethod
+    def _introduces_direct(verb: Token, direct: list[Quote]) -> bool:
+        left = min([verb.i] + [c.left_edge.i for c in verb.children if c.dep_ == "nsubj" and c.i < verb.i])
+        start = verb.doc[left].idx
+        end = verb.idx + len(verb.text)
+        return any(0 <= start - q.end <= 4 or 0 <= q.start - end <= 4 for q in direct)
+
     XCOMP_SPEECH = {"promise", "pledge", "vow", "threaten", "urge", "call", "demand", "propose", "agree",
                     "offer", "refuse", "ask", "warn", "appeal"}
 
@@ -229,8 +251,9 @@ class QuoteExtractor:
             if c.i < verb.i and c.dep_ == "ccomp" and not any(x.dep_ == "mark" for x in c.children):
                 return _clause_tokens(c)
         for c in verb.children:
-            if c.dep_ == "dobj" and c.lower_ in self.speech_nouns:
-                return sorted(c.subtree, key=lambda t: t.i)
+            if c.dep_ == "dobj" and c.lower_ in self.speech_nouns and any(
+                    g.dep_ in {"acl", "ccomp"} or (g.dep_ == "prep" and g.lower_ == "to") for g in c.children):
+                return sorted(c.subtree, key=lambda t: t.i)  # 'acknowledged his openness to talks
         sent = verb.sent
         that = next((t for t in sent if verb.i < t.i <= verb.i + 8 and t.lower_ == "that" and t.dep_ == "mark"),
                     None)
@@ -277,6 +300,8 @@ class QuoteExtractor:
             cue = tok.text
             if tok.pos_ in {"VERB", "AUX"} and lemma in self.speech_verbs:
                 content = self._verb_content(tok)
+                if content and tok.dep_ == "parataxis" and self._introduces_direct(tok, direct):
+                    continue  # '“...,” replied X': the direct quote is what was said, not the clause before it
                 if content is None:
                     continue
                 speaker, speaker_text = self.speaker_of_verb(tok, rd)
