@@ -144,3 +144,12 @@ def test_step_summaries_drop_the_copula(pipeline):
             "The second is about prisoner exchanges. Finally, talks would open.")
     steps = run(pipeline, text).proposals[0].steps
     assert [s.summary for s in steps] == ["Restore embassies", "Prisoner exchanges", "Talks would open"]
+
+
+def test_offered_and_ended_acts(pipeline):
+    r = run(pipeline, "Offers\n\nThe Senate approved a package of military aid for Ukraine. Paris made a call to "
+                      "grant Moscow guarantees. Both leaders want to end the war.")
+    types = [(e.type, e.evidence[:12]) for e in r.events]
+    assert ("AID", "The Senate a") in types
+    assert not any(t == "AID" and ev.startswith("Paris") for t, ev in types)
+    assert not any(t == "ASSAULT" for t, _ in types)

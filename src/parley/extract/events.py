@@ -28,6 +28,8 @@ SPEECH_ACT_TYPES = {"ACCUSE", "REQUEST", "REJECT", "PROTEST"}  # 'warned that ..
 POSITION_EVENT = {"rejection": "REJECT", "red_line": "REJECT", "demand": "REQUEST", "offer": "AGREE",
                   "acceptance": "SUPPORT", "assessment": "ASSESS"}
 PATIENT_OF_TYPES = {"ASSAULT", "COERCE", "SANCTION", "AID", "SUPPORT"}  # 'the invasion of X': X suffers it
+OFFER_WORDS = {"call", "offer", "proposal", "propose", "promise", "pledge", "agree", "readiness", "willingness"}
+ENDING_VERBS = {"end", "stop", "halt", "avoid", "prevent", "resolve", "settle", "de-escalate"}
 PROPOSITION_NOUNS = {"existence", "fact", "information", "report", "news", "claim", "view", "impression"}
 SYMMETRIC_TYPES = {"CONSULT", "COOPERATE"}
 MAX_EVENTS_PER_SENTENCE = 3
@@ -54,6 +56,8 @@ class EventExtractor:
     # -- context tests -------------------------------------------------------------------------------------
     @staticmethod
     def negated(tok: Token) -> bool:
+        if tok.pos_ == "NOUN" and tok.dep_ == "dobj" and tok.head.lemma_.lower() in ENDING_VERBS:
+            return True  # 'to end the war', 'avoid escalation': the act is what is to stop
         heads = [tok] + ([tok.head] if tok.dep_ in {"xcomp", "ccomp", "nsubj", "dobj", "nsubjpass"} else [])
         return any(c.dep_ == "neg" or c.lower_ in {"never", "no"} for h in heads for c in h.children)
 
@@ -114,6 +118,9 @@ class EventExtractor:
             return "CONSULT" if tok.pos_ == "NOUN" else None
         if lemma == "support" and any(c.lower_ == "with" for c in tok.children):
             return "AID"
+        if "SUPPORT" in types and tok.pos_ == "VERB" and any(
+                c.dep_ == "dobj" and "AID" in self.noun_types.get(c.lemma_.lower(), []) for c in tok.children):
+            return "AID"  # 'approved a package of aid': what was approved is the act
         if tok.pos_ == "VERB" and set(types) & {"AID", "SUPPORT", "COOPERATE"} and _promised(tok):
             return "AGREE"  # a promise to deliver or support is an agreement (PLOVER: pledge)
         return types[0]
@@ -344,6 +351,8 @@ def _promised(tok: Token) -> bool:
     for _ in range(3):
         if any(c.dep_ == "aux" and c.lower_ in {"will", "would", "shall", "'ll"} for c in node.children):
             return True
+        if node.dep_ in {"acl", "xcomp"} and node.head.lemma_.lower() in OFFER_WORDS:
+            return True  # 'a call to grant', 'offered to send': offered, not done
         if node.dep_ not in {"xcomp", "conj"} or node.head.i == node.i:
             return False
         node = node.head

@@ -323,8 +323,8 @@ class ActorResolver:
         for chunk in doc.noun_chunks:
             root = chunk.root
             kind = self.collective.get(root.lemma_.lower()) or self.collective.get(root.lower_)
-            if kind is None or root.i in resolved.by_token:
-                continue
+            if kind is None or root.i in resolved.by_token or any(t.dep_ == "cc" for t in chunk):
+                continue  # 'the Russian and Ukrainian armies' are two actors, not one
             nationality = next((t for t in chunk if t.i < root.i and t.dep_ in {"amod", "compound", "nmod"}
                                 and self.demonyms.get(t.lower_) and t.i not in resolved.by_token), None)
             if nationality is None:
