@@ -234,7 +234,7 @@ class QuoteExtractor:
         left = min([verb.i] + [c.left_edge.i for c in verb.children if c.dep_ == "nsubj" and c.i < verb.i])
         start = verb.doc[left].idx
         end = verb.idx + len(verb.text)
-        return any(0 <= start - q.end <= 4 or 0 <= q.start - end <= 4 for q in direct)
+        return any(0 <= start - q.end <= 4 for q in direct)
 
     XCOMP_SPEECH = {"promise", "pledge", "vow", "threaten", "urge", "call", "demand", "propose", "agree",
                     "offer", "refuse", "ask", "warn", "appeal"}
@@ -300,7 +300,7 @@ class QuoteExtractor:
             cue = tok.text
             if tok.pos_ in {"VERB", "AUX"} and lemma in self.speech_verbs:
                 content = self._verb_content(tok)
-                if content and tok.dep_ == "parataxis" and self._introduces_direct(tok, direct):
+                if content and content[0].i < tok.i and self._introduces_direct(tok, direct):
                     continue  # '“...,” replied X': the direct quote is what was said, not the clause before it
                 if content is None:
                     continue
