@@ -233,7 +233,6 @@ class QuoteExtractor:
     def _introduces_direct(verb: Token, direct: list[Quote]) -> bool:
         left = min([verb.i] + [c.left_edge.i for c in verb.children if c.dep_ == "nsubj" and c.i < verb.i])
         start = verb.doc[left].idx
-        end = verb.idx + len(verb.text)
         return any(0 <= start - q.end <= 4 for q in direct)
 
     XCOMP_SPEECH = {"promise", "pledge", "vow", "threaten", "urge", "call", "demand", "propose", "agree",
