@@ -9,6 +9,7 @@ filtered list instead (or `limit` rows of it when a limit is given). Dates are I
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
@@ -34,6 +35,16 @@ MAX_PAGE = 500
 def stores_of(request: Request) -> Stores:
     stores: Stores = request.app.state.stores
     return stores
+
+
+def listing(request: Request, name: str, fmt: str, limit: int | None, offset: int,
+            fetch: Callable[[Store, int, int], Any], default_limit: int = 50) -> Any:
+    """A list endpoint: one page as JSON, or the whole filtered list streamed as CSV or JSONL."""
+    stores = stores_of(request)
+    if fmt != "json":
+        return download(stores, name, fmt, lambda s, n, o: fetch(s, n, o).items, limit, offset)
+    with stores.use() as store:
+        return fetch(store, page_limit(limit, default_limit), offset).as_json()
 
 
 def page_limit(limit: int | None, default: int = 50) -> int:
@@ -113,12 +124,7 @@ def timeline_counts(request: Request, f: FiltersD,
 @router.get("/events", summary="Events (PLOVER types) with their actors and evidence")
 def events(request: Request, f: FiltersD, limit: LimitQ = None, offset: OffsetQ = 0,
            format: FormatQ = "json") -> Any:
-    stores = stores_of(request)
-    if format != "json":
-        return download(stores, "events", format, lambda s, n, o: Q.events(s, resolved(s, f), n, o).items,
-                        limit, offset)
-    with stores.use() as store:
-        return Q.events(store, resolved(store, f), page_limit(limit), offset).as_json()
+    return listing(request, "events", format, limit, offset, lambda s, n, o: Q.events(s, resolved(s, f), n, o))
 
 
 @router.get("/network", summary="Contact network: actor pairs sharing events, weighted by count")
@@ -162,12 +168,8 @@ def positions(request: Request, f: FiltersD,
               kind: Annotated[str | None, Query(description="position kind, e.g. red_line")] = None,
               limit: LimitQ = None, offset: OffsetQ = 0, format: FormatQ = "json") -> Any:
     f.position_kind = kind or None
-    stores = stores_of(request)
-    if format != "json":
-        return download(stores, "positions", format,
-                        lambda s, n, o: Q.list_positions(s, resolved(s, f), n, o).items, limit, offset)
-    with stores.use() as store:
-        return Q.list_positions(store, resolved(store, f), page_limit(limit), offset).as_json()
+    return listing(request, "positions", format, limit, offset,
+                   lambda s, n, o: Q.list_positions(s, resolved(s, f), n, o))
 
 
 @router.get("/positions/matrix", summary="Parties by topics: each party's latest position and its changes")
@@ -199,24 +201,15 @@ def proposals(request: Request,
               proposer: Annotated[str | None, Query(description="actor id or name")] = None,
               q: Annotated[str | None, Query(description="text the plan's name or evidence contains")] = None,
               limit: LimitQ = None, offset: OffsetQ = 0, format: FormatQ = "json") -> Any:
-    stores = stores_of(request)
-    if format != "json":
-        return download(stores, "proposals", format, lambda s, n, o: Q.proposals(s, proposer, q, n, o).items,
-                        limit, offset)
-    with stores.use() as store:
-        return Q.proposals(store, proposer, q, page_limit(limit, 20), offset).as_json()
+    return listing(request, "proposals", format, limit, offset, lambda s, n, o: Q.proposals(s, proposer, q, n, o),
+                   default_limit=20)
 
 
 @router.get("/quotes", summary="Full-text search over quotes, optionally by speaker")
 def quotes(request: Request, q: Annotated[str, Query(description="words to find (all of them)")] = "",
            speaker: Annotated[str | None, Query(description="actor id or name")] = None,
            limit: LimitQ = None, offset: OffsetQ = 0, format: FormatQ = "json") -> Any:
-    stores = stores_of(request)
-    if format != "json":
-        return download(stores, "quotes", format, lambda s, n, o: Q.search_quotes(s, q, speaker, n, o).items,
-                        limit, offset)
-    with stores.use() as store:
-        return Q.search_quotes(store, q, speaker, page_limit(limit), offset).as_json()
+    return listing(request, "quotes", format, limit, offset, lambda s, n, o: Q.search_quotes(s, q, speaker, n, o))
 
 
 @router.get("/documents", summary="Reports: full-text search (q) or newest first, with filters")
@@ -224,12 +217,8 @@ def documents(request: Request, q: Annotated[str | None, Query(description="word
               source: Annotated[str | None, Query(description="text the source or URL contains")] = None,
               date_from: FromQ = None, date_to: ToQ = None, limit: LimitQ = None, offset: OffsetQ = 0,
               format: FormatQ = "json") -> Any:
-    stores = stores_of(request)
-    if format != "json":
-        return download(stores, "documents", format,
-                        lambda s, n, o: Q.list_documents(s, q, source, date_from, date_to, n, o).items, limit, offset)
-    with stores.use() as store:
-        return Q.list_documents(store, q, source, date_from, date_to, page_limit(limit), offset).as_json()
+    return listing(request, "documents", format, limit, offset,
+                   lambda s, n, o: Q.list_documents(s, q, source, date_from, date_to, n, o))
 
 
 @router.get("/documents/{doc_id}", summary="One report: cleaned text, removed boilerplate, every extracted span")
@@ -246,12 +235,7 @@ def actors(request: Request, q: Annotated[str | None, Query(description="text th
                                                                        " contains")] = None,
            type: Annotated[Literal["PERSON", "ORG", "COUNTRY", "GROUP"] | None, Query()] = None,
            limit: LimitQ = None, offset: OffsetQ = 0, format: FormatQ = "json") -> Any:
-    stores = stores_of(request)
-    if format != "json":
-        return download(stores, "actors", format, lambda s, n, o: Q.list_actors(s, q, type, n, o).items,
-                        limit, offset)
-    with stores.use() as store:
-        return Q.list_actors(store, q, type, page_limit(limit), offset).as_json()
+    return listing(request, "actors", format, limit, offset, lambda s, n, o: Q.list_actors(s, q, type, n, o))
 
 
 @router.get("/actors/{actor_id:path}", summary="One actor: roles over time, aliases, quotes, events, positions")
