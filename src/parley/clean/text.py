@@ -16,7 +16,6 @@ from parley.kb import KnowledgeBase
 HEADLINE_SEARCH_LINES = 12
 MIN_HEADLINE_WORDS = 4
 MAX_HEADLINE_WORDS = 40
-FOOTER_MAX_WORDS = 8
 
 
 @dataclass
@@ -89,12 +88,6 @@ def classify(line: str, patterns: list[re.Pattern[str]], repetition: LineRepetit
     if words >= 25 or (words >= GOOD_MIN_WORDS and sentence_end):
         return "good"
     return "short"
-
-
-def is_footer_line(line: str) -> bool:
-    """A short line without sentence punctuation (link lists, buttons, bylines) after the body."""
-    text = line.strip()
-    return len(text.split()) <= FOOTER_MAX_WORDS and not re.search(r"[.!?\"\u201d\u00bb]$", text)
 
 
 def clean_text(

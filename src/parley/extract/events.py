@@ -148,8 +148,8 @@ class EventExtractor:
                         break
 
         verb = tok if tok.pos_ == "VERB" else None
+        etype = self.type_of(tok)
         if tok.pos_ in {"NOUN", "PROPN"}:
-            etype = self.type_of(tok)
             for c in tok.children:
                 agentive = c.lower_ in {"from", "by"} or (c.lower_ == "of" and etype not in PATIENT_OF_TYPES)
                 if c.dep_ == "poss":
@@ -211,7 +211,7 @@ class EventExtractor:
         if not source and speaker and _first_person_subject(verb or tok):
             source.append(speaker)  # 'we will respond': the speaker acts; others' acts are only reported
         target = [t for t in target if t not in source]
-        if not target and self.type_of(tok) not in SYMMETRIC_TYPES:
+        if not target and etype not in SYMMETRIC_TYPES:
             target = self._counterpart(tok, rd, source)
         return source, target
 

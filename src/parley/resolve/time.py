@@ -113,8 +113,6 @@ def _value(kind: str, m: re.Match[str], published: date | None) -> tuple[str | N
             return (published + timedelta(days=delta)).isoformat(), "day"
         # 'on Saturday' in a report means the latest Saturday before publication
         delta = (published.weekday() - target) % 7 or 7
-        if (g.get("rel") or "").lower() == "last" and delta < 7:
-            delta += 0
         return (published - timedelta(days=delta)).isoformat(), "day"
     if kind == "last_week":
         monday = published - timedelta(days=published.weekday() + 7)
