@@ -11,13 +11,15 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from parley.annotate import Annotator
-from parley.clean import LineRepetition, clean
+from parley.clean import clean
 from parley.dedupe import Signature, signature
 from parley.extract.events import EventExtractor
 from parley.extract.positions import PositionExtractor
 from parley.extract.proposals import ProposalExtractor
 from parley.extract.quotes import QuoteExtractor
 from parley.kb import KnowledgeBase, load_kb
+from parley.learn.context import Context
+from parley.learn.train import load_learned
 from parley.records import Document, DocumentResult, RawDocument, Skipped, content_hash
 from parley.resolve.actors import ActorResolver
 
@@ -27,7 +29,7 @@ MIN_TEXT_CHARS = 40
 class Pipeline:
     """The per-document stages, built once (loading the model is the slow part)."""
 
-    def __init__(self, kb: KnowledgeBase | None = None, model: str | None = None) -> None:
+    def __init__(self, kb: KnowledgeBase | None = None, model: str | None = None, learned: bool = True) -> None:
         self.kb = kb or load_kb()
         self.model = model
         self.annotator = Annotator(self.kb, model)
@@ -36,7 +38,8 @@ class Pipeline:
         self.events = EventExtractor(self.kb)
         self.positions = PositionExtractor(self.kb)
         self.proposals = ProposalExtractor(self.kb)
-        self.repetition = LineRepetition()
+        # the event and position models `parley train` wrote into the package (None: rules only)
+        self.learned = load_learned() if learned else None
 
     @property
     def user_kb_files(self) -> tuple[str, ...]:
@@ -47,20 +50,29 @@ class Pipeline:
 
     def clean(self, raw: RawDocument) -> Document | Skipped:
         try:
-            document = clean(raw, self.kb, self.repetition)
+            document = clean(raw, self.kb)  # pure: no state across documents
         except Exception as exc:  # a page that breaks the cleaner is skipped, not the batch
             return Skipped(raw.source, f"cleaning failed: {type(exc).__name__}: {exc}"[:300])
         if len(document.text.strip()) < MIN_TEXT_CHARS:
             return Skipped(raw.source, "no article text after cleaning")
         return document
 
-    def extract(self, document: Document, doc=None) -> DocumentResult:
+    def rule_stages(self, document: Document, doc=None) -> Context:
+        """Annotate, resolve and extract by rules: what the learned components read (and train on)."""
         doc = doc if doc is not None else self.annotator(document.text)
         resolved = self.resolver.resolve(document, doc)
         quotes = self.quotes(resolved)
         proposals = self.proposals(resolved, quotes)
         positions = self.positions(resolved, quotes, proposals, self.proposals.passages)
         events = self.events(resolved, quotes, positions)
+        return Context(resolved, quotes, proposals, events, positions)
+
+    def extract(self, document: Document, doc=None) -> DocumentResult:
+        ctx = self.rule_stages(document, doc)
+        resolved, quotes, proposals = ctx.rd, ctx.quotes, ctx.proposals
+        events, positions = ctx.rule_events, ctx.rule_positions
+        if self.learned is not None:  # trained components read the rules' outputs and decide
+            events, positions = self.learned.events(ctx), self.learned.positions(ctx)
         used = {m.actor for m in resolved.mentions()} | {q.speaker for q in quotes if q.speaker} | {
             a for e in events for a in e.source + e.target} | {p.actor for p in positions} | {
             p.proposer for p in proposals if p.proposer}

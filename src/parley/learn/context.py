@@ -1,0 +1,213 @@
+"""What the learned components read: one article after the rule stages, cut into sentences with features.
+
+`Context` holds a resolved document and the rules' outputs for it (quotes, events, positions); the rules'
+outputs are features, not answers. Sentence features describe what a sentence says (lemmas, verbs, modality,
+the rules' cues); candidate features describe one actor's place in a sentence (grammatical role, speaker of
+a quote there, inside or outside the reported content)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from spacy.tokens import Span
+
+from parley.records import Event, Position, Proposal, Quote
+from parley.resolve.actors import ActorSpan, ResolvedDoc
+
+MODALS = {"may", "might", "could", "would", "will", "should", "must", "can", "shall"}
+CONDITIONALS = {"if", "unless", "provided", "once", "whether"}
+_TITLES = {"mr", "mrs", "ms", "dr", "general", "gen", "president", "minister", "ambassador", "chief", "secretary",
+           "spokesman", "spokeswoman", "advisor", "adviser", "director", "deputy", "foreign", "defense", "defence",
+           "chairman", "senator", "prime", "the", "of", "us", "u.s.", "former", "presidential", "senior",
+           "official", "head"}
+
+
+@dataclass
+class Context:
+    """One article after annotate -> resolve -> rule extraction."""
+
+    rd: ResolvedDoc
+    quotes: list[Quote]
+    proposals: list[Proposal]
+    rule_events: list[Event]
+    rule_positions: list[Position]
+    sentences: list[Span] = field(default_factory=list)
+    title_end: int = 0
+
+    def __post_init__(self) -> None:
+        self.sentences = [s for s in self.rd.doc.sents if s.text.strip()]
+        title = self.rd.document.title
+        text = self.rd.document.text
+        self.title_end = len(title) if title and text.startswith(title) else 0
+
+    def sentence_of(self, start: int, end: int) -> int | None:
+        """The sentence holding most of the characters [start, end)."""
+        best, best_overlap = None, 0
+        for i, s in enumerate(self.sentences):
+            if s.end_char <= start:
+                continue
+            if s.start_char >= end:
+                break
+            overlap = min(end, s.end_char) - max(start, s.start_char)
+            if overlap > best_overlap:
+                best, best_overlap = i, overlap
+        return best
+
+    def quotes_in(self, sent: Span) -> list[Quote]:
+        return [q for q in self.quotes if q.start < sent.end_char and sent.start_char < q.end]
+
+    def spans_in(self, sent: Span) -> list[ActorSpan]:
+        return [self.rd.by_token[i] for i in range(sent.start, sent.end) if i in self.rd.by_token
+                and self.rd.by_token[i].tok_start == i]
+
+    # -- sentence features ---------------------------------------------------------------------------------
+    def sentence_features(self, i: int) -> dict[str, float]:
+        sent = self.sentences[i]
+        f: dict[str, float] = {"bias": 1.0}
+        lemmas = [t.lemma_.lower() for t in sent if not (t.is_punct or t.is_space)]
+        masked = []
+        for t in sent:
+            if t.is_punct or t.is_space:
+                continue
+            masked.append("ACTOR" if t.i in self.rd.by_token else t.lemma_.lower())
+        for w in set(masked):
+            f["w:" + w] = 1.0
+        for a, b in set(zip(masked, masked[1:])):
+            f["b:" + a + "_" + b] = 1.0
+        for t in sent:
+            if t.pos_ == "VERB":
+                f["v:" + t.lemma_.lower()] = 1.0
+                if any(c.dep_ == "neg" for c in t.children):
+                    f["negv:" + t.lemma_.lower()] = 1.0
+                    f["neg"] = 1.0
+            if t.dep_ == "aux" and t.lower_ in MODALS:
+                f["modal:" + t.lower_] = 1.0
+            if t.dep_ == "mark" and t.lower_ in CONDITIONALS:
+                f["cond"] = 1.0
+        f["root:" + sent.root.lemma_.lower()] = 1.0
+        if i == 0 or sent.start_char < self.title_end:
+            f["title"] = 1.0
+        f["pos:" + ("first" if i <= 1 else "early" if i < 6 else "late")] = 1.0
+        for e in self.rule_events:
+            if sent.start_char <= e.start < sent.end_char:
+                f["re:" + e.type] = 1.0
+        for p in self.rule_positions:
+            if sent.start_char <= p.start < sent.end_char:
+                f["rk:" + p.position_kind] = 1.0
+                f["rt:" + p.topic] = 1.0
+        for q in self.quotes_in(sent):
+            f["q:" + q.quote_kind] = 1.0
+            if q.cue:
+                f["cue:" + q.cue.lower().split()[0]] = 1.0
+        types = {self.rd.actors[s.actor_id].type for s in self.spans_in(sent) if s.actor_id in self.rd.actors}
+        for t in types:
+            f["at:" + t] = 1.0
+        f["nact:" + str(min(len(self.spans_in(sent)), 3))] = 1.0
+        if len(lemmas) > 40:
+            f["long"] = 1.0
+        return f
+
+    # -- actor candidates ----------------------------------------------------------------------------------
+    def candidates(self, i: int) -> dict[str, dict[str, float]]:
+        """Actors that may hold, do or suffer what sentence i says, each with its features."""
+        sent = self.sentences[i]
+        out: dict[str, dict[str, float]] = {}
+        quotes = self.quotes_in(sent)
+        spans = self.spans_in(sent)
+        root = sent.root
+        for order, span in enumerate(spans):
+            a = span.actor_id
+            if a not in self.rd.actors:
+                continue
+            f = out.setdefault(a, {"cand": 1.0})
+            f["mentioned"] = 1.0
+            if order < 3:
+                f.setdefault("order:" + str(order), 1.0)
+            head = self.rd.doc[span.tok_start:span.tok_end].root
+            dep = head.dep_
+            node = head
+            while node.dep_ in {"compound", "appos", "poss", "amod", "nmod"} and node.head.i != node.i:
+                node = node.head  # 'Russian President Putin', 'Putin's spokesman': the phrase's role
+            f["dep:" + dep] = 1.0
+            f["pdep:" + node.dep_] = 1.0
+            if node.dep_ == "pobj":
+                f["prep:" + node.head.lower_] = 1.0
+            if node.head.i != node.i:
+                f["gov:" + node.head.lemma_.lower()] = 1.0
+            f["side:" + ("before" if head.i < root.i else "after")] = 1.0
+            f["kind:" + span.kind] = 1.0
+            inside = any(q.start <= span.start and span.end <= q.end for q in quotes)
+            if inside:
+                f["in_content"] = 1.0
+        for q in quotes:
+            if q.speaker and q.speaker in self.rd.actors:
+                f = out.setdefault(q.speaker, {"cand": 1.0})
+                f["speaker"] = 1.0
+                f["speaker:" + q.quote_kind] = 1.0
+        for e in self.rule_events:
+            if sent.start_char <= e.start < sent.end_char:
+                for a in e.source:
+                    if a in self.rd.actors:
+                        out.setdefault(a, {"cand": 1.0})["rule_source"] = 1.0
+                for a in e.target:
+                    if a in self.rd.actors:
+                        out.setdefault(a, {"cand": 1.0})["rule_target"] = 1.0
+        for p in self.rule_positions:
+            if sent.start_char <= p.start < sent.end_char and p.actor in self.rd.actors:
+                out.setdefault(p.actor, {"cand": 1.0})["rule_holder"] = 1.0
+        for a, f in out.items():
+            actor = self.rd.actors[a]
+            f["type:" + actor.type] = 1.0
+            if "mentioned" not in f:
+                f["unmentioned"] = 1.0
+            n = sum(1 for s in self.rd.spans if s.actor_id == a)
+            f["salience:" + ("1" if n <= 1 else "few" if n <= 3 else "many")] = 1.0
+        return out
+
+
+def conjoin(features: dict[str, float], tag: str) -> dict[str, float]:
+    """The features alone and each joined with `tag` (the event type), so roles can depend on the type."""
+    out = dict(features)
+    for k, v in features.items():
+        out[tag + "|" + k] = v
+    return out
+
+
+# -- matching predicted actors to gold actor ids, by the shared scorer's naming rule --------------------------
+def _tokens(s: str) -> list[str]:
+    import unicodedata
+
+    s = unicodedata.normalize("NFKC", s or "").lower().replace("\u2019", "'")
+    return re.findall(r"\w+", s)
+
+
+def name_keys(name: str) -> set[str]:
+    """Whole name, name without titles, and a person's last name (as ../shared/eval/score.py keys them)."""
+    toks = _tokens(name)
+    keys = {" ".join(toks)}
+    bare = [t for t in toks if t not in _TITLES]
+    if bare:
+        keys.add(" ".join(bare))
+        keys.add("last:" + bare[-1])
+    return {k for k in keys if k}
+
+
+class GoldActors:
+    """Which predicted actor of a document is which gold actor."""
+
+    def __init__(self, gold_actors: list[dict], rd: ResolvedDoc) -> None:
+        self.gold = {g["id"]: set().union(*(name_keys(n) for n in [g["id"], *g.get("mentions", [])]))
+                     for g in gold_actors}
+        self.rd = rd
+
+    def keys(self, actor_id: str) -> set[str]:
+        actor = self.rd.actors.get(actor_id)
+        names = [actor_id] + ([actor.name, *actor.aliases] if actor else [])
+        return set().union(*(name_keys(n) for n in names if n))
+
+    def same(self, gold_id: str, actor_id: str) -> bool:
+        return bool((self.gold.get(gold_id) or name_keys(gold_id)) & self.keys(actor_id))
+
+    def any_same(self, gold_ids: list[str], actor_id: str) -> bool:
+        return any(self.same(g, actor_id) for g in gold_ids)

@@ -1,0 +1,121 @@
+"""Learned events: which sentences report an act, of which PLOVER type (plus ASSESS), by whom, on whom.
+
+A sentence can report several acts, so its types are independent yes/no decisions (one logistic model per
+type over the sentence's features, the rules' triggers among them). For each type kept, every actor seen in
+the sentence is scored as source and as target by models whose features are joined with the type (a
+CONSULT's parties sit differently in a sentence than an ASSAULT's)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from parley.learn.context import Context, GoldActors, conjoin
+from parley.learn.linear import LinearModel
+from parley.records import PLOVER_TYPES, Event, content_hash
+from parley.resolve.time import resolve_time
+
+SYMMETRIC = {"CONSULT", "COOPERATE"}
+DEFAULTS: dict[str, Any] = {"c_type": 0.5, "c_role": 1.0, "type_threshold": 0.5, "role_threshold": 0.5,
+                            "max_per_sentence": 3, "min_count": 2, "balanced": True}
+
+
+@dataclass
+class EventExamples:
+    sentences: list[dict[str, float]]
+    types: list[set[str]]
+    roles: list[dict[str, float]]
+    sources: list[set[str]]
+    targets: list[set[str]]
+
+
+def examples(ctx: Context, gold: dict[str, Any]) -> EventExamples:
+    """Training examples of one article: every sentence with the gold types whose evidence lies in it, and
+    for each gold event every candidate actor of its sentence, labelled source / target / neither."""
+    by_sentence: dict[int, list[dict]] = {}
+    for e in gold.get("events", []):
+        i = ctx.sentence_of(e["start"], e["end"])
+        if i is not None:
+            by_sentence.setdefault(i, []).append(e)
+    match = GoldActors(gold.get("actors", []), ctx.rd)
+    ex = EventExamples([], [], [], [], [])
+    for i in range(len(ctx.sentences)):
+        ex.sentences.append(ctx.sentence_features(i))
+        ex.types.append({e["type"] for e in by_sentence.get(i, [])})
+    for i, events in by_sentence.items():
+        cands = ctx.candidates(i)
+        for e in events:
+            for actor, feats in cands.items():
+                ex.roles.append(conjoin(feats, e["type"]))
+                ex.sources.append({"yes"} if match.any_same(e.get("source") or [], actor) else set())
+                ex.targets.append({"yes"} if match.any_same(e.get("target") or [], actor) else set())
+    return ex
+
+
+def merge(parts: list[EventExamples]) -> EventExamples:
+    out = EventExamples([], [], [], [], [])
+    for p in parts:
+        for name in ("sentences", "types", "roles", "sources", "targets"):
+            getattr(out, name).extend(getattr(p, name))
+    return out
+
+
+class EventModel:
+    def __init__(self, models: dict[str, LinearModel], config: dict[str, Any]) -> None:
+        self.type_model = models["type"]
+        self.source_model = models["source"]
+        self.target_model = models["target"]
+        self.config = {**DEFAULTS, **config}
+
+    @classmethod
+    def train(cls, ex: EventExamples, config: dict[str, Any] | None = None, seed: int = 13) -> EventModel:
+        cfg = {**DEFAULTS, **(config or {})}
+        models = {
+            "type": LinearModel.train(ex.sentences, ex.types, labels=list(PLOVER_TYPES), c=cfg["c_type"],
+                                      min_count=cfg["min_count"], balanced=cfg["balanced"], seed=seed),
+            "source": LinearModel.train(ex.roles, ex.sources, labels=["yes"], c=cfg["c_role"],
+                                        min_count=cfg["min_count"], seed=seed),
+            "target": LinearModel.train(ex.roles, ex.targets, labels=["yes"], c=cfg["c_role"],
+                                        min_count=cfg["min_count"], seed=seed),
+        }
+        return cls(models, cfg)
+
+    @property
+    def models(self) -> dict[str, LinearModel]:
+        return {"type": self.type_model, "source": self.source_model, "target": self.target_model}
+
+    def __call__(self, ctx: Context) -> list[Event]:
+        cfg = self.config
+        rd = ctx.rd
+        text = rd.document.text
+        events: list[Event] = []
+        for i, sent in enumerate(ctx.sentences):
+            probs = self.type_model.scores(ctx.sentence_features(i))
+            ranked = sorted(((p, t) for p, t in zip(probs, self.type_model.labels) if p >= cfg["type_threshold"]),
+                            reverse=True)[: cfg["max_per_sentence"]]
+            if not ranked:
+                continue
+            cands = ctx.candidates(i)
+            if not cands:
+                continue
+            when = resolve_time(sent.text, rd.document.published)
+            evidence = text[sent.start_char:sent.end_char].strip()
+            start = sent.start_char + (len(text[sent.start_char:sent.end_char]) -
+                                       len(text[sent.start_char:sent.end_char].lstrip()))
+            for _, etype in ranked:
+                src = {a: self.source_model.scores(conjoin(f, etype))[0] for a, f in cands.items()}
+                best = max(src, key=lambda a: src[a])
+                source = [best]
+                if etype in SYMMETRIC:
+                    source += [a for a, p in sorted(src.items(), key=lambda x: -x[1])
+                               if a != best and p >= cfg["role_threshold"]][:2]
+                tgt = {a: self.target_model.scores(conjoin(f, etype))[0] for a, f in cands.items() if a not in source}
+                target = [a for a, p in sorted(tgt.items(), key=lambda x: -x[1]) if p >= cfg["role_threshold"]][:2]
+                mode = next((e.mode for e in ctx.rule_events if e.type == etype and e.start == start), None)
+                event = Event(id="", doc=rd.document.id, type=etype, mode=mode, source=source, target=target,
+                              when=when.text if when else None, date=when.date if when else None,
+                              evidence=evidence, start=start, end=start + len(evidence),
+                              date_precision=when.precision if when and when.date else None)
+                event.id = content_hash(f"{event.doc}:event:{start}:{event.end}:{etype}")
+                events.append(event)
+        return events

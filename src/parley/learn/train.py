@@ -1,0 +1,233 @@
+"""`parley train` and `parley eval --cv K`: build examples from the annotations, fit, save, cross-validate.
+
+Every article is read once through the rule stages (clean -> annotate -> resolve -> rule extraction); the
+learned models only ever see those outputs, so a fold's training and prediction reuse them. Folds are a
+seeded shuffle of the article names; a fold's articles are never in its training data."""
+
+from __future__ import annotations
+
+import json
+import platform
+import random
+import sys
+import time
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from parley.learn import events as event_learning
+from parley.learn import positions as position_learning
+from parley.learn.annotations import Article, load_articles
+from parley.learn.context import Context
+from parley.learn.events import EventModel
+from parley.learn.linear import load_models, save_models
+from parley.learn.positions import PositionModel
+from parley.records import Document, DocumentResult, RawDocument, Skipped
+
+WEIGHTS = Path(__file__).resolve().parent / "weights"
+EVENTS_FILE = "events.json.gz"
+POSITIONS_FILE = "positions.json.gz"
+SEED = 13
+
+
+@dataclass
+class Prepared:
+    """One annotated article after the rule stages, its gold spans moved onto the cleaned text."""
+
+    article: Article
+    ctx: Context
+    result: DocumentResult  # the rules' result (quotes, mentions, proposals are kept as they are)
+    gold: dict[str, Any]
+
+
+def rule_context(pipeline, document: Document) -> tuple[Context, DocumentResult]:
+    """The rule stages for one cleaned document (what the learned components read), and their result."""
+    ctx = pipeline.rule_stages(document)
+    rd = ctx.rd
+    result = DocumentResult(document=document, actors=list(rd.actors.values()), mentions=rd.mentions(),
+                            quotes=ctx.quotes, events=ctx.rule_events, positions=ctx.rule_positions,
+                            proposals=ctx.proposals)
+    return ctx, result
+
+
+def _align(gold: dict[str, Any], raw: str, text: str) -> dict[str, Any]:
+    """Gold offsets are into the raw file; move them onto the cleaned text (found by their strings)."""
+    if raw == text:
+        return gold
+    out = dict(gold)
+    for kind, field in (("events", "evidence"), ("positions", "evidence"), ("quotes", "text")):
+        moved = []
+        for r in gold.get(kind, []):
+            at = text.find(r[field])
+            if at >= 0:
+                moved.append({**r, "start": at, "end": at + len(r[field])})
+        out[kind] = moved
+    return out
+
+
+def prepare(pipeline, articles: Iterable[Article], texts: Path, progress: bool = False) -> list[Prepared]:
+    out = []
+    for article in articles:
+        raw = RawDocument(source=str(texts / article.name), content=article.text, content_type="text")
+        document = pipeline.clean(raw)
+        if isinstance(document, Skipped):
+            print(f"warning: {article.name}: {document.reason}", file=sys.stderr)
+            continue
+        ctx, result = rule_context(pipeline, document)
+        out.append(Prepared(article, ctx, result, _align(article.gold, article.text, document.text)))
+        if progress:
+            print(f"  prepared {article.name}", file=sys.stderr)
+    return out
+
+
+def fit(prepared: list[Prepared], config: dict[str, Any] | None = None) -> tuple[EventModel, PositionModel]:
+    config = config or {}
+    ev = event_learning.merge([event_learning.examples(p.ctx, p.gold) for p in prepared])
+    po = position_learning.merge([position_learning.examples(p.ctx, p.gold) for p in prepared])
+    return (EventModel.train(ev, config.get("events"), seed=SEED),
+            PositionModel.train(po, config.get("positions"), seed=SEED))
+
+
+def predict(prepared: Prepared, events: EventModel, positions: PositionModel) -> DocumentResult:
+    r = prepared.result
+    return DocumentResult(document=r.document, actors=r.actors, mentions=r.mentions, quotes=r.quotes,
+                          events=events(prepared.ctx), positions=positions(prepared.ctx), proposals=r.proposals)
+
+
+# -- parley train ---------------------------------------------------------------------------------------------
+def train(pipeline, annotations: Path, texts: Path, out: Path = WEIGHTS, config: dict[str, Any] | None = None,
+          limit: int | None = None) -> dict[str, Any]:
+    """Fit on every annotated article (or the first `limit`) and write the weights and their config."""
+    t0 = time.perf_counter()
+    articles = list(load_articles(annotations, texts))[:limit]
+    prepared = prepare(pipeline, articles, texts)
+    t1 = time.perf_counter()
+    event_model, position_model = fit(prepared, config)
+    t2 = time.perf_counter()
+    record = {
+        "seed": SEED,
+        "articles": [p.article.name for p in prepared],
+        "annotations": str(annotations),
+        "spacy_model": getattr(pipeline.annotator, "model_name", None) or pipeline.model,
+        "python": platform.python_version(),
+        "sklearn": _version("sklearn"),
+        "events": event_model.config,
+        "positions": position_model.config,
+        "examples": {"sentences": sum(len(p.ctx.sentences) for p in prepared),
+                     "gold_events": sum(len(p.gold.get("events", [])) for p in prepared),
+                     "gold_positions": sum(len(p.gold.get("positions", [])) for p in prepared)},
+        "seconds": {"prepare": round(t1 - t0, 1), "fit": round(t2 - t1, 1)},
+    }
+    save_models(out / EVENTS_FILE, event_model.models, {**record, "component": "events"})
+    save_models(out / POSITIONS_FILE, position_model.models, {**record, "component": "positions"})
+    return record
+
+
+def _version(module: str) -> str | None:
+    try:
+        return __import__(module).__version__
+    except ImportError:
+        return None
+
+
+@dataclass
+class Learned:
+    """The trained components the extract stage calls."""
+
+    events: EventModel
+    positions: PositionModel
+
+
+def load_learned(weights: Path | None = None) -> Learned | None:
+    """The trained models shipped in the package (or in `weights`), or None when `parley train` has not
+    written them. PARLEY_WEIGHTS names another folder."""
+    import os
+
+    weights = weights or Path(os.environ.get("PARLEY_WEIGHTS") or WEIGHTS)
+    ev, po = weights / EVENTS_FILE, weights / POSITIONS_FILE
+    if not (ev.is_file() and po.is_file()):
+        return None
+    ev_models, ev_config = load_models(ev)
+    po_models, po_config = load_models(po)
+    return Learned(EventModel(ev_models, ev_config.get("events", {})),
+                   PositionModel(po_models, po_config.get("positions", {})))
+
+
+# -- parley eval --cv K ---------------------------------------------------------------------------------------
+def result_records(result: DocumentResult) -> dict[str, list[dict]]:
+    """One document's records as the JSONL export has them (what the shared scorer reads)."""
+    d = result.document
+    recs: dict[str, list[dict]] = {"document": [{"id": d.id, "source": d.source, "title": d.title or "",
+                                                 "text": d.text}]}
+    recs["mention"] = [asdict(m) for m in result.mentions]
+    recs["quote"] = [asdict(q) for q in result.quotes]
+    recs["event"] = [asdict(e) for e in result.events]
+    recs["position"] = [asdict(p) for p in result.positions]
+    recs["proposal"] = [asdict(p) for p in result.proposals]
+    recs["actor"] = [asdict(a) for a in result.actors]
+    return recs
+
+
+def score(scorer, prepared: list[Prepared], results: list[DocumentResult]) -> dict[str, list[int]]:
+    """Counts per task, summed over articles, with the shared scorer's own per-document rules."""
+    totals: dict[str, list[int]] = {}
+    for p, result in zip(prepared, results):
+        recs = result_records(result)
+        actors = {a["id"]: a for a in recs["actor"]}
+        gold = {**p.article.gold}
+        for kind in ("quotes", "events", "positions"):
+            gold[kind] = [{k: v for k, v in r.items() if k not in ("start", "end")} for r in gold[kind]]
+        for task, counts in scorer.score_doc(gold, p.article.text, recs["document"][0], recs, actors).items():
+            t = totals.setdefault(task, [0, 0, 0, 0])
+            for i, c in enumerate(counts):
+                t[i] += c
+    return totals
+
+
+def table(scorer, totals: dict[str, list[int]]) -> dict[str, Any]:
+    rows = {task: scorer.prf(*c) for task, c in totals.items()}
+    macro = sum(f for _, _, f in rows.values()) / (len(rows) or 1)
+    return {"tasks": {t: {"precision": p, "recall": r, "f1": f} for t, (p, r, f) in rows.items()}, "macro_f1": macro}
+
+
+def folds(names: list[str], k: int, seed: int = SEED) -> list[list[str]]:
+    order = sorted(names)
+    random.Random(seed).shuffle(order)
+    return [order[i::k] for i in range(k)]
+
+
+def cross_validate(pipeline, annotations: Path, texts: Path, scorer, k: int = 5,
+                   config: dict[str, Any] | None = None, prepared: list[Prepared] | None = None) -> dict[str, Any]:
+    """K-fold cross-validation: for each fold, fit on the other folds and score the fold's articles.
+
+    Also scores the rules alone on the same articles, so the learned models' gain is measured, not assumed."""
+    t0 = time.perf_counter()
+    prepared = prepared if prepared is not None else prepare(pipeline, load_articles(annotations, texts), texts)
+    by_name = {p.article.name: p for p in prepared}
+    learned: dict[str, list[int]] = {}
+    for fold in folds(list(by_name), k):
+        held = [by_name[n] for n in fold]
+        train_part = [p for n, p in by_name.items() if n not in set(fold)]
+        ev, po = fit(train_part, config)
+        for task, counts in score(scorer, held, [predict(p, ev, po) for p in held]).items():
+            t = learned.setdefault(task, [0, 0, 0, 0])
+            for i, c in enumerate(counts):
+                t[i] += c
+    rules = score(scorer, prepared, [p.result for p in prepared])
+    return {"folds": k, "articles": len(prepared), "seconds": round(time.perf_counter() - t0, 1),
+            "learned": table(scorer, learned), "rules": table(scorer, rules)}
+
+
+def print_cv(report: dict[str, Any], out=sys.stdout) -> None:
+    print(f"{report['folds']}-fold cross-validation over {report['articles']} annotated articles "
+          f"({report['seconds']} s)", file=out)
+    print(f"{'task':32} {'P':>6} {'R':>6} {'F1':>6}   {'rules F1':>8}", file=out)
+    for task, row in report["learned"]["tasks"].items():
+        rule = report["rules"]["tasks"].get(task, {}).get("f1", 0.0)
+        print(f"{task:32} {row['precision']:6.3f} {row['recall']:6.3f} {row['f1']:6.3f}   {rule:8.3f}", file=out)
+    print(f"macro F1 {report['learned']['macro_f1']:.3f}   (rules alone {report['rules']['macro_f1']:.3f})", file=out)
+
+
+def dump(report: dict[str, Any]) -> str:
+    return json.dumps(report, indent=1)

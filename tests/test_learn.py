@@ -1,0 +1,143 @@
+"""Learned extraction: the annotation store, the linear models, training on a slice, cross-validation."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO, SHARED, needs
+from parley.learn.annotations import AnnotationError, from_gold, load_articles, sha256, to_gold, validate
+from parley.learn.linear import LinearModel, load_models, save_models
+
+TEXTS = SHARED / "corpus" / "ukraine-crisis-2014"
+ANNOTATIONS = REPO / "annotations" / "ukraine-crisis-2014"
+
+TEXT = ("Talks stall in Geneva\n\nRussia rejected the plan on Monday, its foreign minister said. "
+        "\u201cWe will not withdraw,\u201d Sergei Lavrov said. Ukraine asked for a ceasefire.")
+GOLD = {
+    "doc": "a.txt", "title": "Talks stall in Geneva", "boilerplate_lines": [],
+    "actors": [{"id": "Russia", "type": "COUNTRY", "country": "RUS", "role": None, "mentions": ["Russia"]},
+               {"id": "Sergei Lavrov", "type": "PERSON", "country": "RUS", "role": "Foreign Minister",
+                "mentions": ["Sergei Lavrov", "its foreign minister"]},
+               {"id": "Ukraine", "type": "COUNTRY", "country": "UKR", "role": None, "mentions": ["Ukraine"]}],
+    "quotes": [{"speaker": "Sergei Lavrov", "text": "We will not withdraw,", "kind": "direct"}],
+    "events": [{"type": "REJECT", "source": ["Russia"], "target": [], "when": "on Monday", "date": None,
+                "evidence": "Russia rejected the plan on Monday"},
+               {"type": "REQUEST", "source": ["Ukraine"], "target": [], "when": None, "date": None,
+                "evidence": "Ukraine asked for a ceasefire."}],
+    "positions": [{"actor": "Sergei Lavrov", "kind": "red_line", "topic": "withdrawal",
+                   "evidence": "We will not withdraw"}],
+    "proposals": [], "notes": "test",
+}
+
+
+def test_annotation_round_trip_keeps_every_string():
+    ann = from_gold(GOLD, TEXT)
+    assert ann["text_sha256"] == sha256(TEXT)
+    assert "We will not" not in json.dumps(ann)  # offsets, not copied text
+    back = to_gold(ann, TEXT)
+    assert back["title"] == GOLD["title"]
+    assert [q["text"] for q in back["quotes"]] == [q["text"] for q in GOLD["quotes"]]
+    assert [e["evidence"] for e in back["events"]] == [e["evidence"] for e in GOLD["events"]]
+    assert back["actors"][1]["mentions"] == GOLD["actors"][1]["mentions"]
+    for e in back["events"]:
+        assert TEXT[e["start"]:e["end"]] == e["evidence"]
+
+
+@pytest.mark.parametrize("breakage, message", [
+    (lambda a: a["events"][0].update(evidence=[5, 10_000]), "out of range"),
+    (lambda a: a["events"][0].update(evidence=[9, 3]), "out of range"),
+    (lambda a: a["positions"][0].update(actor="Nobody"), "not declared"),
+    (lambda a: a["events"][0].update(type="DANCE"), "type"),
+    (lambda a: a["positions"][0].update(topic="weather"), "kind/topic"),
+    (lambda a: a.update(text_sha256="0" * 64), "text changed"),
+])
+def test_validation_rejects_broken_annotations(breakage, message):
+    ann = from_gold(GOLD, TEXT)
+    breakage(ann)
+    with pytest.raises(AnnotationError, match=message):
+        validate(ann, TEXT)
+
+
+def test_a_string_not_in_the_text_cannot_be_stored():
+    bad = {**GOLD, "quotes": [{"speaker": "Russia", "text": "never said this", "kind": "direct"}]}
+    with pytest.raises(AnnotationError, match="not a substring"):
+        from_gold(bad, TEXT)
+
+
+@needs(TEXTS)
+def test_project_annotations_are_valid_and_cover_the_corpus():
+    files = sorted(ANNOTATIONS.glob("*.json"))
+    assert len(files) >= 30
+    articles = list(load_articles(ANNOTATIONS, TEXTS))  # validates every offset and record
+    assert len(articles) == len(files)
+    for a in articles:
+        for kind, field in (("quotes", "text"), ("events", "evidence"), ("positions", "evidence")):
+            for r in a.gold[kind]:
+                assert a.text[r["start"]:r["end"]] == r[field]
+    assert sum(len(a.gold["events"]) for a in articles) > 5 * len(articles) / 2
+
+
+def test_linear_model_learns_and_survives_storage(tmp_path):
+    X = [{"w:attack": 1.0}, {"w:shell": 1.0, "w:attack": 1.0}, {"w:meet": 1.0}, {"w:talks": 1.0, "w:meet": 1.0}] * 5
+    Y = [{"ASSAULT"}, {"ASSAULT"}, {"CONSULT"}, {"CONSULT"}] * 5
+    model = LinearModel.train(X, Y, labels=["ASSAULT", "CONSULT", "AID"], c=10.0, min_count=1)
+    s = model.scores({"w:attack": 1.0})
+    assert s[0] > 0.8 and s[1] < 0.2 and s[2] < 0.01  # a label never seen is never predicted
+    save_models(tmp_path / "m.json.gz", {"type": model}, {"seed": 1})
+    again, config = load_models(tmp_path / "m.json.gz")
+    assert config == {"seed": 1}
+    assert again["type"].scores({"w:meet": 1.0}) == pytest.approx(model.scores({"w:meet": 1.0}), abs=1e-4)
+    first = (tmp_path / "m.json.gz").read_bytes()
+    save_models(tmp_path / "m.json.gz", {"type": model}, {"seed": 1})
+    assert (tmp_path / "m.json.gz").read_bytes() == first  # same model, same bytes
+
+
+@needs(TEXTS)
+@pytest.mark.slow
+def test_training_on_a_slice_gives_models_whose_records_point_into_the_text(tmp_path, kb):
+    from parley.learn.train import load_learned, train
+    from parley.pipeline import Pipeline
+    from parley.records import RawDocument
+
+    rules = Pipeline(kb, learned=False)
+    record = train(rules, ANNOTATIONS, TEXTS, tmp_path, limit=6)
+    assert len(record["articles"]) == 6 and record["seed"] == 13
+    learned = load_learned(tmp_path)
+    assert learned is not None
+    rules.learned = learned
+    text = (TEXTS / "article_0.txt").read_text(encoding="utf-8")
+    result = rules.process(RawDocument(source="article_0.txt", content=text))
+    assert result.events or result.positions
+    for e in result.events:
+        assert result.document.text[e.start:e.end] == e.evidence
+        assert e.source and all(a in {x.id for x in result.actors} for a in e.source + e.target)
+    for p in result.positions:
+        assert result.document.text[p.start:p.end] == p.evidence
+    assert len({e.id for e in result.events}) == len(result.events)
+    assert len({p.id for p in result.positions}) == len(result.positions)
+
+
+@needs(TEXTS)
+@pytest.mark.slow
+def test_cross_validation_scores_held_out_folds(kb):
+    from parley.evaluate.gold import load_scorer
+    from parley.learn.annotations import load_articles
+    from parley.learn.train import cross_validate, folds, prepare
+    from parley.pipeline import Pipeline
+
+    names = [f"n{i}" for i in range(10)]
+    parts = folds(names, 3)
+    assert sorted(sum(parts, [])) == sorted(names) and all(parts)
+    assert folds(names, 3) == parts  # seeded
+    rules = Pipeline(kb, learned=False)
+    prepared = prepare(rules, list(load_articles(ANNOTATIONS, TEXTS))[:6], TEXTS)
+    report = cross_validate(rules, ANNOTATIONS, TEXTS, load_scorer(SHARED / "eval" / "score.py"), k=2,
+                            prepared=prepared)
+    assert report["articles"] == 6
+    tasks = report["learned"]["tasks"]
+    assert {"events (type)", "positions (actor+kind+topic)"} <= set(tasks)
+    assert 0.0 <= report["learned"]["macro_f1"] <= 1.0
+    assert report["rules"]["tasks"]["quotes (span)"]["f1"] == tasks["quotes (span)"]["f1"]  # quotes stay rules
