@@ -4,6 +4,7 @@
     python bench/speed.py                      # examples/corpus + ../shared/corpus/seeds, ~200 docs
     python bench/speed.py DIR_OR_FILE ... --docs 500 --json speed.json
     python bench/speed.py --synthetic --docs 300
+    python bench/speed.py --long-input 15      # peak RSS of one 15 MB document (multi-paragraph, one line)
 
 Two measurements over the same articles, each in its own process (so peak RSS is its own):
 
@@ -173,6 +174,58 @@ def phase_bare(args: argparse.Namespace) -> dict[str, Any]:
     return out
 
 
+def long_text(paths: list[Path], mb: float, shape: str) -> str:
+    """About `mb` MB of article paragraphs in one text: blank-line separated ('paragraphs') or all on one
+    line ('line', nothing to cut at but sentence ends and spaces)."""
+    paragraphs = [p.strip() for r in read_inputs(paths) if isinstance(r, RawDocument) and r.content_type == "text"
+                  for p in r.content.split("\n\n") if len(p.split()) > 12]
+    if not paragraphs:
+        raise SystemExit("no plain-text paragraphs to build a long input from")
+    rng = random.Random(5)
+    out: list[str] = []
+    size = 0
+    while size < mb * 1_000_000:
+        out.append(rng.choice(paragraphs).replace("\n", " "))
+        size += len(out[-1]) + 2
+    return ("\n\n" if shape == "paragraphs" else " ").join(out)
+
+
+def phase_long(args: argparse.Namespace) -> dict[str, Any]:
+    """One long document through Pipeline.extract (pieces of CHUNK_CHARS), no time budget: its peak RSS."""
+    from parley.pipeline import Pipeline
+    from parley.records import Document
+
+    pipeline = Pipeline(model=args.model, time_budget=0)
+    text = long_text(args.paths, args.long_input, args.shape)
+    before = maxrss_mb()
+    t0 = time.perf_counter()
+    result = pipeline.extract(Document(id="long", source="long", text=text))
+    seconds = time.perf_counter() - t0
+    return {"shape": args.shape, "chars": len(text), "seconds": seconds, "chars_per_second": len(text) / seconds,
+            "maxrss_mb": maxrss_mb(), "maxrss_before_mb": before, "quotes": len(result.quotes),
+            "events": len(result.events), "mentions": len(result.mentions)}
+
+
+def long_inputs(args: argparse.Namespace) -> int:
+    rows = []
+    for shape in ("paragraphs", "line"):
+        cmd = [sys.executable, __file__, "--phase", "long", "--shape", shape, "--long-input", str(args.long_input),
+               *[str(p) for p in args.paths], *(["--model", args.model] if args.model else [])]
+        done = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, "TQDM_DISABLE": "1"})
+        if done.returncode != 0:
+            sys.stderr.write(done.stderr)
+            raise SystemExit(f"the long-input phase ({shape}) failed (exit {done.returncode})")
+        rows.append(json.loads(done.stdout.strip().splitlines()[-1]))
+    print(f"{'one long document':20} {'chars':>12} {'seconds':>8} {'chars/s':>9} {'maxrss MB':>10} "
+          f"{'after load':>10} {'quotes':>7}")
+    for r in rows:
+        print(f"{r['shape']:20} {r['chars']:12,} {r['seconds']:8.1f} {r['chars_per_second']:9.0f} "
+              f"{r['maxrss_mb']:10.1f} {r['maxrss_before_mb']:10.1f} {r['quotes']:7d}")
+    if args.json:
+        args.json.write_text(json.dumps(rows, indent=1), encoding="utf-8")
+    return 0
+
+
 def child(phase: str, args: argparse.Namespace, texts: Path) -> dict[str, Any]:
     cmd = [sys.executable, __file__, "--phase", phase, "--texts", str(texts), "--docs", str(args.docs),
            "--batch-size", str(args.batch_size), *[str(p) for p in args.paths]]
@@ -218,11 +271,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--model", help="spaCy model package (default: Parley's)")
     parser.add_argument("--no-tracemalloc", action="store_true", help="skip the traced second pass")
     parser.add_argument("--json", type=Path, help="also write the figures here")
-    parser.add_argument("--phase", choices=["bare", "parley"], help=argparse.SUPPRESS)
+    parser.add_argument("--long-input", type=float, metavar="MB",
+                        help="instead: peak RSS of one document of this many MB, as paragraphs and as one line")
+    parser.add_argument("--shape", choices=["paragraphs", "line"], default="paragraphs", help=argparse.SUPPRESS)
+    parser.add_argument("--phase", choices=["bare", "parley", "long"], help=argparse.SUPPRESS)
     parser.add_argument("--texts", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     args.paths = args.paths or [p for p in DEFAULT_PATHS if p.exists()]
 
+    if args.phase == "long":
+        print(json.dumps(phase_long(args)))
+        return 0
+    if args.long_input:
+        return long_inputs(args)
     if args.phase:
         result = phase_parley(args) if args.phase == "parley" else phase_bare(args)
         print(json.dumps(result))

@@ -179,3 +179,20 @@ def test_benchmark_parley_matches_or_beats_plain_trafilatura() -> None:
     assert set(scores["parley"]) == {"precision", "recall", "f1"}
     assert scores["parley"]["f1"] > 0.8
     assert scores["parley"]["f1"] >= scores["trafilatura"]["f1"] - 0.01
+
+
+def test_article_nested_deeper_than_libxml2_builds_is_extracted() -> None:
+    # real pages wrap the article in hundreds of layout <div>s; libxml2 stops at depth 256
+    paragraph = ("Paragraph {n}: the envoys of the two governments met again in the capital on Tuesday and "
+                 "agreed to continue the talks on the exchange of prisoners next week.")
+    body = "".join(f"<p>{paragraph.format(n=n)}</p>" for n in range(5))
+    page = ("<html><head><title>Envoys meet again</title></head><body><nav><a href='/'>Home</a></nav>"
+            + "<div class='wrap'>" * 270 + "<h1>Envoys meet again</h1>" + body + "</div>" * 270
+            + "<footer>Contact us</footer></body></html>")
+
+    extract = extract_html(page)
+
+    for n in range(5):
+        assert paragraph.format(n=n) in extract.text
+    assert "Home" not in extract.text.split("\n\n")
+    assert extract.title == "Envoys meet again"

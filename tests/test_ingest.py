@@ -364,3 +364,52 @@ def test_csv_without_a_text_column(tmp_path: Path) -> None:
 )
 def test_parse_date(value: object, expected: date | None) -> None:
     assert parse_date(value) == expected
+
+
+# Western sentences in the legacy code pages that detectors confuse with their siblings (Windows-1250
+# reads 'à Genève' as 'ŕ Genčve'); written here, not copied from any article.
+WESTERN = [
+    ("Les négociateurs se sont retrouvés à Genève mardi; la délégation française a présenté un plan.", "latin-1"),
+    ("Die Außenminister trafen sich in Zürich, um über die Waffenruhe zu sprechen. Größere Fortschritte "
+     "gab es nicht.", "latin-1"),
+    ("\u201cWe are ready to talk,\u201d the minister said \u2014 but the envoy\u2019s reply was cautious.", "cp1252"),
+    ("L\u2019envoyé a déclaré: \u00abNous sommes prêts à négocier\u00bb, a-t-il dit à Genève.", "cp1252"),
+    ("Der Gesandte sagte: \u201eWir sind bereit\u201c \u2013 die Gespräche dauern an.", "cp1252"),
+]
+
+
+@pytest.mark.parametrize(("text", "encoding"), WESTERN)
+def test_western_code_pages_are_not_read_as_a_sibling(tmp_path: Path, text: str, encoding: str) -> None:
+    path = tmp_path / "western.txt"
+    path.write_bytes(text.encode(encoding))
+
+    [doc] = run(path)
+
+    assert isinstance(doc, RawDocument)
+    assert doc.content == text
+
+
+def test_mostly_utf8_file_keeps_its_utf8_and_replaces_the_bad_bytes(tmp_path: Path) -> None:
+    body = "The envoy\u2019s \u201cplan\u201d was discussed in Genève on Tuesday. " * 20
+    data = body.encode("utf-8")
+    path = tmp_path / "broken.txt"
+    path.write_bytes(data[:200] + b"\xff\x80" + data[200:] + b"\x9d")
+
+    [doc] = run(path)
+
+    assert isinstance(doc, RawDocument)
+    assert "\u2019" in doc.content and "\u201a\u00c4\u00f4" not in doc.content  # not read as Mac Roman
+    assert doc.content.count("\ufffd") == 3
+    assert doc.content.replace("\ufffd", "") == body
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be"])
+@pytest.mark.parametrize("text", [WESTERN[2][0], RU, FR])
+def test_utf16_with_and_without_bom(tmp_path: Path, text: str, encoding: str) -> None:
+    path = tmp_path / "wide.txt"
+    path.write_bytes(text.encode(encoding))  # "utf-16" writes a BOM, the -le/-be forms do not
+
+    [doc] = run(path)
+
+    assert isinstance(doc, RawDocument)
+    assert doc.content == text

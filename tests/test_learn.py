@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
-
 from conftest import REPO, SHARED, needs
+
 from parley.learn.annotations import AnnotationError, from_gold, load_articles, sha256, to_gold, validate
 from parley.learn.linear import LinearModel, load_models, save_models
 

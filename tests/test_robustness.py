@@ -1,5 +1,8 @@
 """Hostile and random input never crashes a document's processing, and every span points at its text."""
 
+import re
+from pathlib import Path
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -52,3 +55,12 @@ def test_broken_html_never_crashes(pipeline, html):
     check(result)
     if isinstance(result, DocumentResult):
         assert "<script" not in result.document.text and "while(1)" not in result.document.text
+
+
+def test_hypothesis_is_in_the_test_extra():
+    # these tests import hypothesis: `pip install -e '.[test]'` must bring it, or the suite fails to collect
+    tomllib = pytest.importorskip("tomllib")  # Python 3.11+
+    project = tomllib.loads((Path(__file__).resolve().parents[1] / "pyproject.toml").read_text(encoding="utf-8"))
+    extra = project["project"]["optional-dependencies"]["test"]
+    names = {re.split(r"[<>=!~\[ ]", requirement, maxsplit=1)[0].lower() for requirement in extra}
+    assert "hypothesis" in names

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import re
 
-from parley.clean.text import LineRepetition, clean_text
+from parley.clean.text import clean_text
 from parley.kb import KnowledgeBase
 from parley.records import Document, RawDocument, content_hash
 
-__all__ = ["clean", "document_id", "LineRepetition"]
+__all__ = ["clean", "document_id"]
 
 
 _CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
@@ -31,7 +31,8 @@ def guess_language(text: str) -> str:
     return "en" if share > 0.12 else "und"
 
 
-def clean(raw: RawDocument, kb: KnowledgeBase, repetition: LineRepetition | None = None) -> Document:
+def clean(raw: RawDocument, kb: KnowledgeBase) -> Document:
+    """A pure function of the one document and the KB, so any engine, batch or resume gives one record."""
     # NUL and other C0 controls are never article text, and PostgreSQL cannot store NUL
     content = _CONTROLS.sub("", raw.content)
     if raw.content_type == "html":
@@ -43,7 +44,7 @@ def clean(raw: RawDocument, kb: KnowledgeBase, repetition: LineRepetition | None
         if title and text and not text.startswith(title):
             text = f"{title}\n\n{text}"
     else:
-        result = clean_text(content, kb, repetition, title=raw.title)
+        result = clean_text(content, kb, title=raw.title)
         text, title, boilerplate, published = result.text, result.title, result.boilerplate, raw.published
     return Document(
         id=document_id(raw.source),

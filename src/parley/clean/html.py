@@ -18,6 +18,7 @@ No network: trafilatura and htmldate are only ever handed the page itself, never
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -32,6 +33,7 @@ for _name in ("trafilatura", "htmldate", "justext", "readability"):
     logging.getLogger(_name).addHandler(logging.NullHandler())
 
 SETTINGS: dict[str, Any] = {"favor_precision": True, "include_comments": False, "include_tables": True}
+LIBXML_MAX_DEPTH = 255  # libxml2 without XML_PARSE_HUGE drops what is nested deeper
 LOST_ARTICLE_RATIO = 0.2  # precision text under this share of the balanced text: precision lost the article
 
 # elements of a page that are never seen as text
@@ -49,6 +51,10 @@ _HTML_BLOCKS = frozenset((
 # inline elements of trafilatura's output tree; any other element there is a block
 _XML_INLINE = frozenset(("hi", "ref", "del", "lb", "span", "sub", "sup", "abbr"))
 _XML_CONTAINERS_IN_CELL = "self::p or self::head or self::list or self::quote or self::table or self::code"
+
+
+# layout containers that carry no text structure of their own: dropped when a page is nested too deep
+_WRAPPER_TAG = re.compile(r"</?(?:div|span|section|font|center)\b[^>]*>", re.IGNORECASE)
 
 
 @dataclass
@@ -73,6 +79,14 @@ def extract_html(html: str, url: str | None = None) -> HtmlExtract:
     balanced_text = body_text(_trafilatura(html, url, favor_precision=False))
     if len(text) < LOST_ARTICLE_RATIO * len(balanced_text):
         text = balanced_text
+    if page is not None and tree_depth(page) >= LIBXML_MAX_DEPTH:
+        # libxml2 (under trafilatura) stops building the tree at depth 256, so it never sees an article
+        # nested deeper (real pages wrap it in hundreds of <div>s); without the wrappers the depth is gone
+        shallow = _WRAPPER_TAG.sub("\n", html)
+        shallow_precise = _trafilatura(shallow, url, favor_precision=True)
+        shallow_text = body_text(shallow_precise) or body_text(_trafilatura(shallow, url, favor_precision=False))
+        if len(shallow_text) > len(text):
+            text, precise = shallow_text, shallow_precise or precise
     if not text and page is not None:
         text = fallback_paragraphs(page)
 
@@ -183,7 +197,8 @@ def _data_table(table: Any, out: list[str]) -> None:
 def visible_tree(html: str) -> Any:
     """The page parsed by lxml without the parts a reader never sees (scripts, styles, <head>,
     hidden elements); None when there is nothing to parse."""
-    parser = lxml_html.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True)
+    # huge_tree: without it libxml2 drops everything nested deeper than 256 elements
+    parser = lxml_html.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True, huge_tree=True)
     try:
         # bytes with the encoding given: lxml refuses a str that declares an encoding (<?xml ...?>)
         root = lxml_html.document_fromstring(html.encode("utf-8", "replace"), parser=parser)
@@ -192,6 +207,15 @@ def visible_tree(html: str) -> Any:
     for element in root.xpath(_INVISIBLE):
         element.drop_tree()  # keeps the element's tail text, which is visible
     return root
+
+
+def tree_depth(root: Any) -> int:
+    """How deep elements nest under `root`, counted without recursion (the tree may be very deep)."""
+    depth = deepest = 0
+    for event, _ in etree.iterwalk(root, events=("start", "end")):
+        depth += 1 if event == "start" else -1
+        deepest = max(deepest, depth)
+    return deepest
 
 
 def visible_lines(root: Any) -> list[str]:

@@ -1,21 +1,49 @@
 """Cleaning of plain-text scraped pages: find the headline, drop web furniture, keep the body.
 
-Signals, each general: a lexicon of web-furniture lines (kb `boilerplate_patterns`), position (lines
-above the headline are page chrome, short lines after the last paragraph are footer), the shape of a
-line (length, final punctuation) and repetition of a line across the documents of a batch.
+Cleaning is a pure function of one page and the KB: a document gives the same text whether it is
+cleaned alone, after a thousand others, in a resumed run or in a worker process. (An earlier version
+also dropped lines repeated across the documents of a batch; that made the record depend on batch
+order and on which documents a worker happened to see.)
+
+A line is removed only on positive evidence that it is furniture:
+
+- it matches a web-furniture shape of the lexicon (kb `boilerplate_patterns`);
+- it stands above a headline line at the top of the page (menus, widgets), and what stands there is
+  not article text itself (no paragraph of running text);
+- it is a short line outside the body (before the first or after the last line of running text:
+  menus, teaser lists, footers), or between furniture and other short lines inside it.
+
+A short line between paragraphs of running text is a subheading or a dateline and stays.
 """
 
 from __future__ import annotations
 
 import re
-from collections import Counter
 from dataclasses import dataclass, field
 
 from parley.kb import KnowledgeBase
 
 HEADLINE_SEARCH_LINES = 12
 MIN_HEADLINE_WORDS = 4
-MAX_HEADLINE_WORDS = 40
+MAX_HEADLINE_WORDS = 30
+GOOD_MIN_WORDS = 12  # a line of running text: a sentence or more
+PARAGRAPH_WORDS = 35  # a line this long, or of two sentences or more, is a paragraph of an article
+
+# a sentence ends, and another starts: '... talks. The ...'
+_SENTENCE_BREAK = re.compile(r"[.!?][\"\u201d\u2019)]?\s+[\"\u201c\u2018(]?[A-Z]")
+# the last character of a line of running text (with the CJK full stop and closing brackets)
+_SENTENCE_END = re.compile(r"[.!?\"\u201d\u2019\u00bb)\u3002\uff01\uff1f\u300d\uff09]$")
+_PARAGRAPH_END = re.compile(r"[.!\"\u201d\u00bb)\u3002\uff01]$")
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uff00-\uffef]")
+# a dateline opening an article: 'MINSK, 30 September (Agency) -' or 'GENEVA (Reuters) -'
+_DATELINE = re.compile(r"[A-Z][A-Z.'\u2019\- ]{2,40}(?:,[^,\n]{1,40}?)?\s*(?:\([^)\n]{1,40}\))?\s*[-\u2013\u2014]")
+# words a line of prose can end on only in mid-sentence: a hard-wrapped line runs on into the next
+_RUN_ON_WORDS = frozenset((
+    "a", "an", "the", "of", "to", "in", "on", "at", "by", "for", "from", "with", "and", "or", "but", "that",
+    "which", "who", "whose", "as", "than", "its", "their", "his", "her", "has", "have", "had", "is", "are",
+    "was", "were", "be", "been", "will", "would", "can", "could", "may", "might", "not", "into", "over",
+    "after", "before", "about", "between", "during",
+))
 
 
 @dataclass
@@ -23,26 +51,6 @@ class TextExtract:
     text: str
     title: str | None
     boilerplate: list[str] = field(default_factory=list)
-
-
-class LineRepetition:
-    """Counts lines across a batch: a line seen in several different documents is site furniture.
-
-    Bounded: only short lines are counted (long ones are article text), and the table is pruned."""
-
-    def __init__(self, min_documents: int = 3, max_entries: int = 200_000) -> None:
-        self.min_documents = min_documents
-        self.max_entries = max_entries
-        self.counts: Counter[str] = Counter()
-
-    def observe(self, lines: list[str]) -> None:
-        for line in {normalise(x) for x in lines if 0 < len(x.split()) <= 12}:
-            self.counts[line] += 1
-        if len(self.counts) > self.max_entries:
-            self.counts = Counter(dict(self.counts.most_common(self.max_entries // 2)))
-
-    def is_repeated(self, line: str) -> bool:
-        return self.counts.get(normalise(line), 0) >= self.min_documents
 
 
 def normalise(line: str) -> str:
@@ -54,62 +62,177 @@ def compile_patterns(kb: KnowledgeBase) -> list[re.Pattern[str]]:
 
 
 def is_furniture(line: str, patterns: list[re.Pattern[str]]) -> bool:
-    stripped = line.replace("\u00a0", " ").strip()
+    stripped = " ".join(line.replace("\u00a0", " ").split())
     return any(p.fullmatch(stripped) for p in patterns)
 
 
+def word_count(line: str) -> int:
+    """Words of a line; for Chinese and Japanese, written without spaces, one per two characters."""
+    return max(len(line.split()), len(_CJK.findall(line)) // 2)
+
+
+def sentences(line: str) -> int:
+    return len(_SENTENCE_BREAK.findall(line)) + 1
+
+
+def is_paragraph(line: str) -> bool:
+    """A paragraph of an article: long, or two sentences of running text or more that end like one
+    (a two-part headline, '"A quote." Who said it', does not)."""
+    words = word_count(line)
+    if words >= PARAGRAPH_WORDS:
+        return True
+    return words >= GOOD_MIN_WORDS and sentences(line) >= 2 and bool(_PARAGRAPH_END.search(line.strip()))
+
+
 def looks_like_headline(line: str) -> bool:
-    words = line.split()
+    """The shape of a headline: a few words, not ending like a sentence of running text or running on
+    into the next line, not a dateline, a parenthesised credit or a name."""
+    stripped = line.strip()
+    words = stripped.split()
     if not 2 <= len(words) <= MAX_HEADLINE_WORDS:
         return False
     if len(words) < MIN_HEADLINE_WORDS and all(w[:1].isupper() for w in words):
         return False  # 'John Doe': a short all-capitalised line is a name or a menu item, not a headline
+    if stripped.startswith("(") or _DATELINE.match(stripped):
+        return False  # '(Reporting by ...)' is a credit; 'MINSK, 30 September -' opens the lead
+    if is_paragraph(stripped):
+        return False  # the lead is not the title
     # a headline does not end like a sentence of running text; a question or a quote is fine
-    return not line.rstrip().endswith((".", ",", ";", ":")) or line.rstrip().endswith("..")
+    return not stripped.endswith((".", ",", ";", ":", "-", "\u2013", "\u2014")) or stripped.endswith("..")
 
 
 def find_headline(lines: list[str], patterns: list[re.Pattern[str]]) -> int | None:
-    """Index of the headline among the first non-empty lines, or None."""
+    """Index of the headline: a headline-shaped line at the top of the page, or None.
+
+    At the top means before the body: nothing above it reads as article text (a paragraph, or two
+    lines of running text in a row; a quote-of-the-day widget is one sentence under a name), and
+    running text follows it. A short line lower down (a subheading, a caption, a signature) is never
+    the headline, or the article above it would be taken for page chrome."""
+    running = [cls == "good" for cls in line_classes(lines, patterns)]
+    first = True
     for i, line in enumerate(lines[:HEADLINE_SEARCH_LINES]):
-        if line.strip() and not is_furniture(line, patterns) and looks_like_headline(line):
+        if not line.strip() or is_furniture(line, patterns):
+            continue
+        if looks_like_headline(line) and _body_follows(lines, i, running):
             return i
+        if _is_body_start(lines, i, running) or (first and running[i]):
+            return None  # the article has begun at this line (a page opening with its lead has no headline)
+        first = False
     return None
 
 
-GOOD_MIN_WORDS = 12  # a line of running text: a sentence or more
+def _is_running(line: str) -> bool:
+    words = word_count(line)
+    stripped = line.strip()
+    # a dateline lead ('HAYWARD, Calif. (AP) - The latest on ...:') is running text however it ends
+    ends = _SENTENCE_END.search(stripped) or _SENTENCE_BREAK.search(stripped) or _DATELINE.match(stripped)
+    return words >= 25 or (words >= GOOD_MIN_WORDS and bool(ends))
 
 
-def classify(line: str, patterns: list[re.Pattern[str]], repetition: LineRepetition | None = None) -> str:
-    """'bad' (web furniture, repeated across the batch), 'good' (running text) or 'short' (undecided)."""
-    if is_furniture(line, patterns) or (repetition is not None and repetition.is_repeated(line)):
+def _is_body_start(lines: list[str], i: int, running: list[bool]) -> bool:
+    """Line i is article text: a paragraph, a line of running text after another, or a dateline lead."""
+    line = lines[i].strip()
+    if is_paragraph(line) or (running[i] and i and running[i - 1]):
+        return True
+    return running[i] and bool(_DATELINE.match(line))
+
+
+def _body_follows(lines: list[str], i: int, running: list[bool]) -> bool:
+    """Running text comes after line i, and more of it than the page holds above line i (chrome above
+    a headline is a few lines, not the bulk of the page)."""
+    below = [x for x, good in zip(lines[i + 1:], running[i + 1:]) if good]
+    above = sum(len(x.split()) for x in lines[:i])
+    return bool(below) and sum(len(x.split()) for x in below) > above
+
+
+def blocks(lines: list[str]) -> list[int]:
+    """The block of each line: hard-wrapped prose (a line that stops in mid-sentence, on a comma or a
+    word like 'the', or is continued in lower case) is one block with the lines it runs on into."""
+    ids, block = [], 0
+    for i, line in enumerate(lines):
+        if i:
+            previous = lines[i - 1].rstrip()
+            last = previous.split()[-1].lower() if previous.split() else ""
+            stops = bool(_SENTENCE_END.search(previous)) or previous.endswith(":")
+            runs_on = len(previous.split()) >= 6 and not stops and (
+                previous.endswith((",", "-")) or last in _RUN_ON_WORDS or line.lstrip()[:1].islower()
+            )
+            if not runs_on:
+                block += 1
+        ids.append(block)
+    return ids
+
+
+MENU_RUN_LINES = 4  # a run of this many short lines, mostly link-like, is a menu or a link list
+MENU_LINK_SHARE = 0.6
+MENU_LINK_WORDS = 3
+
+
+def _link_like(line: str) -> bool:
+    """A menu entry: a few words ('World', 'Contact Us') and no sentence in them. A number is not: a
+    data table flattened to a cell a line is a run of short lines too, but of figures."""
+    stripped = line.strip()
+    return word_count(stripped) <= MENU_LINK_WORDS and not re.search(r"[.!?:;,]$|\d", stripped)
+
+
+def _menu_runs(lines: list[str], classes: list[str]) -> list[int]:
+    """Entries of menus and link lists: in a run of short lines (no running text among them) in which
+    most lines are link-like, the lines that do not end like a sentence. A subheading is one short
+    line, and a list inside an article has entries of several words with figures ('June 9 -- Coral
+    Sky Amphitheatre'), so neither makes such a run."""
+    found: list[int] = []
+    start = 0
+    while start < len(lines):
+        end = start
+        while end < len(lines) and classes[end] != "good":
+            end += 1
+        run = [i for i in range(start, end) if classes[i] == "short"]
+        links = [i for i in run if _link_like(lines[i])]
+        if len(run) >= MENU_RUN_LINES and len(links) >= MENU_LINK_SHARE * len(run):
+            # the entries and the teaser headlines among them; a sentence among them stays
+            found.extend(i for i in run if i in links or not _SENTENCE_END.search(lines[i].strip()))
+        start = end + 1
+    return found
+
+
+def classify(line: str, patterns: list[re.Pattern[str]]) -> str:
+    """'bad' (web furniture), 'good' (running text) or 'short' (undecided)."""
+    if is_furniture(line, patterns):
         return "bad"
-    words = len(line.split())
-    sentence_end = re.search(r"[.!?\"\u201d\u00bb)]$|[.!?]\s+[A-Z\u201c\"]", line.strip())
-    if words >= 25 or (words >= GOOD_MIN_WORDS and sentence_end):
-        return "good"
-    return "short"
+    return "good" if _is_running(line) else "short"
 
 
-def clean_text(
-    content: str, kb: KnowledgeBase, repetition: LineRepetition | None = None, title: str | None = None
-) -> TextExtract:
+def line_classes(lines: list[str], patterns: list[re.Pattern[str]]) -> list[str]:
+    """`classify` for each line, by whole blocks of hard-wrapped prose, so a wrapped paragraph is
+    running text throughout; a furniture line is 'bad' wherever it stands."""
+    block_of = blocks(lines)
+    texts: dict[int, list[str]] = {}
+    for line, b in zip(lines, block_of):
+        texts.setdefault(b, []).append(line.strip())
+    block_class = {b: classify(" ".join(parts), patterns) for b, parts in texts.items()}
+    return ["bad" if is_furniture(line, patterns) else block_class[b] for line, b in zip(lines, block_of)]
+
+
+def clean_text(content: str, kb: KnowledgeBase, title: str | None = None) -> TextExtract:
     """Split a scraped page into headline, body and removed lines.
 
-    The headline stays as the first paragraph of the text: quotes and facts in it are evidence too."""
+    `title` is the title a reader already knows (a JSON or CSV field). The headline stays as the first
+    paragraph of the text: quotes and facts in it are evidence too."""
     patterns = compile_patterns(kb)
     lines = [x.rstrip() for x in content.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
     nonempty = [x for x in lines if x.strip()]
     keep = [True] * len(nonempty)
 
     head = None
-    if title:  # a reader may already know the title (a JSON or CSV field)
+    if title:
         head = next((i for i, x in enumerate(nonempty) if normalise(x) == normalise(title)), None)
     if head is None:
         head = find_headline(nonempty, patterns)
     if head is not None:
         for i in range(head):  # page chrome above the headline: menus, widgets, quotes of the day
             keep[i] = False
-    classes = [classify(line, patterns, repetition) for line in nonempty]
+
+    classes = line_classes(nonempty, patterns)
     for i, cls in enumerate(classes):
         if i != head and cls == "bad":
             keep[i] = False
@@ -122,7 +245,11 @@ def clean_text(
         for i, cls in enumerate(classes):
             if i == head or cls != "short":
                 continue
-            if i < first or i > last:
+            if i < first:
+                # a dateline line opening the lead ('MINSK, 30 September (Agency) -') is the lead's
+                lead = i == first - 1 and bool(_DATELINE.match(nonempty[i].strip()))
+                keep[i] = keep[i] and lead
+            elif i > last:
                 keep[i] = False
             else:
                 before = next(classes[j] for j in range(i - 1, -1, -1) if classes[j] != "short" or j == head)
@@ -130,9 +257,11 @@ def clean_text(
                 if "bad" in (before, after) and not (before == "good" or after == "good"):
                     keep[i] = False
 
-    if repetition is not None:
-        repetition.observe(nonempty)
-    body = [x.strip() for x, k in zip(nonempty, keep) if k]
+    for i in _menu_runs(nonempty, classes):
+        if i != head:
+            keep[i] = False
+
+    text = [x.strip() for x, k in zip(nonempty, keep) if k]
     removed = [x.strip() for x, k in zip(nonempty, keep) if not k]
     headline = nonempty[head].strip() if head is not None else title
-    return TextExtract(text="\n\n".join(body), title=headline, boilerplate=removed)
+    return TextExtract(text="\n\n".join(text), title=headline, boilerplate=removed)

@@ -10,9 +10,12 @@ noun with its complement ("X's call to ..."), and "according to X, ...".
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
+from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import accumulate
 
-from spacy.tokens import Span, Token
+from spacy.tokens import Doc, Span, Token
 
 from parley.kb import KnowledgeBase
 from parley.records import Quote, content_hash
@@ -23,6 +26,10 @@ CLOSERS = set(PAIRS.values())
 INSERTED_ATTRIBUTION = re.compile(
     r"\s*[\u2013\u2014-]\s*(?P<attr>(?:as |according to )[^\u2013\u2014]{1,80}?)\s*[\u2013\u2014-]\s*\.?\s*", re.I)
 MIN_QUOTE_WORDS = 2
+# How far (in tokens) from a quote's edges a verb of saying is looked for inside its sentence. A real
+# sentence is far shorter, so normal text is unaffected; a "sentence" the parser made of a whole page of
+# quotes would otherwise be walked once per quote in it (quadratic in the length of the page).
+NEAR_WINDOW = 150
 
 
 @dataclass
@@ -36,13 +43,22 @@ class QuoteSpan:
 def quote_spans(text: str) -> list[QuoteSpan]:
     """Character spans of directly quoted text (marks excluded), split around inserted attributions."""
     spans: list[QuoteSpan] = []
+    found = [-1, -1]  # (from, at): the first paragraph break at or after `from` is at `at`
+
+    def paragraph_end(at: int) -> int:
+        # text.find from every quote mark scans to the next blank line, which is the whole text for a
+        # page without one (quadratic); the answer holds until `at` passes the break found last time.
+        if not (found[0] <= at <= found[1]):
+            end = text.find("\n\n", at)
+            found[0], found[1] = at, len(text) if end < 0 else end
+        return found[1]
+
     i = 0
     while i < len(text):
         ch = text[i]
         pair = text[i : i + 2]
         if pair in {"''", "``"}:  # typewriter-style marks of some wires: ''...'' or ``...''
-            para_end = text.find("\n\n", i)
-            para_end = len(text) if para_end < 0 else para_end
+            para_end = paragraph_end(i)
             j = text.find("''", i + 2, para_end)
             j = para_end if j < 0 else j
             spans.extend(_split_inserted(text, i + 2, j))
@@ -50,8 +66,7 @@ def quote_spans(text: str) -> list[QuoteSpan]:
             continue
         if ch in PAIRS and not (ch == '"' and i > 0 and text[i - 1].isalnum()):
             closer = PAIRS[ch]
-            para_end = text.find("\n\n", i)
-            para_end = len(text) if para_end < 0 else para_end
+            para_end = paragraph_end(i)
             j = text.find(closer, i + 1, para_end)
             nested_open = text.find(ch, i + 1, para_end) if ch != closer else -1
             if j < 0 or (0 <= nested_open < j and ch != '"'):
@@ -154,19 +169,22 @@ class QuoteExtractor:
         return None
 
     # -- direct ----------------------------------------------------------------------------------------
-    def direct(self, rd: ResolvedDoc, indirect: list[Quote] = ()) -> list[Quote]:
+    def direct(self, rd: ResolvedDoc, indirect: Sequence[Quote] = ()) -> list[Quote]:
         text = rd.document.text
         quotes: list[Quote] = []
+        outer_of = _FirstContaining(indirect)
+        spoken: Quote | None = None  # the last quote appended that has a speaker (see last_speaker)
         for qs in quote_spans(text):
             body = text[qs.start : qs.end]
             words = body.split()
             if len(words) < MIN_QUOTE_WORDS or is_name_in_quotes(words):
                 continue
             speaker, speaker_text, cue = None, None, None
-            outer = next((q for q in indirect if q.start <= qs.start and qs.end <= q.end), None)
+            outer = outer_of(qs.start, qs.end)
             if outer is not None:  # a phrase quoted inside reported speech is the reporter's source's
                 quotes.append(Quote(id="", doc=rd.document.id, speaker=outer.speaker, speaker_text=outer.speaker_text,
                                     cue=outer.cue, text=body, start=qs.start, end=qs.end, quote_kind="direct"))
+                spoken = quotes[-1] if outer.speaker else spoken
                 continue
             if qs.attribution:
                 speaker, speaker_text = self.speaker_from_text(qs.attribution, qs.attr_start, rd)
@@ -179,12 +197,18 @@ class QuoteExtractor:
                 speaker, speaker_text, cue = self._speaker_near(qs, rd)
             if speaker is None:
                 para_start = text.rfind("\n\n", 0, qs.start) + 1
-                prev = self.last_speaker(quotes, qs.start, para_start)
+                # Quote spans come in text order without overlap, so the last quote with a speaker is the
+                # one last_speaker would find; scanning the list each time is quadratic on a page of quotes.
+                if spoken is not None and spoken.end <= qs.start:
+                    prev = spoken if spoken.start >= para_start else None
+                else:
+                    prev = self.last_speaker(quotes, qs.start, para_start)
                 if prev:
                     speaker, speaker_text, cue = prev.speaker, prev.speaker_text, prev.cue
             quotes.append(Quote(
                 id="", doc=rd.document.id, speaker=speaker, speaker_text=speaker_text, cue=cue,
                 text=body, start=qs.start, end=qs.end, quote_kind="direct"))
+            spoken = quotes[-1] if speaker else spoken
         return quotes
 
     def _speaker_near(self, qs: QuoteSpan, rd: ResolvedDoc) -> tuple[str | None, str | None, str | None]:
@@ -196,8 +220,10 @@ class QuoteExtractor:
         for piece in (last, first):
             if piece is not None and rd.sent_at(piece[0].i) not in sents:
                 sents.append(rd.sent_at(piece[0].i))
+        window = _window(doc, qs, NEAR_WINDOW)
         for sent in sents:
-            for tok in sent:
+            near = doc[max(sent.start, window[0]) : min(sent.end, window[1])]
+            for tok in near:
                 inside = qs.start <= tok.idx < qs.end
                 if inside or tok.lemma_.lower() not in self.speech_verbs or tok.pos_ not in {"VERB", "AUX"}:
                     continue
@@ -209,7 +235,7 @@ class QuoteExtractor:
                         return rd.antecedent(child.i), child.text, tok.text
                 if speaker_text:  # 'the mayor said': a speaker we can name but not resolve
                     return None, speaker_text, tok.text
-            for tok in sent:  # 'according to X'
+            for tok in near:  # 'according to X'
                 if tok.lower_ == "according" and not (qs.start <= tok.idx < qs.end):
                     actor = self._according_to(tok, rd)
                     if actor:
@@ -230,15 +256,18 @@ class QuoteExtractor:
         return None
 
     @staticmethod
-    def _introduces_direct(verb: Token, direct: list[Quote]) -> bool:
+    def _introduces_direct(verb: Token, direct_ends: list[int]) -> bool:
+        """Whether a direct quote ends at most 4 characters before the verb's clause; `direct_ends` is the
+        sorted list of direct quotes' ends (bisected: one scan per verb is quadratic on a page of quotes)."""
         left = min([verb.i] + [c.left_edge.i for c in verb.children if c.dep_ == "nsubj" and c.i < verb.i])
         start = verb.doc[left].idx
-        return any(0 <= start - q.end <= 4 for q in direct)
+        k = bisect_left(direct_ends, start - 4)
+        return k < len(direct_ends) and direct_ends[k] <= start
 
     XCOMP_SPEECH = {"promise", "pledge", "vow", "threaten", "urge", "call", "demand", "propose", "agree",
                     "offer", "refuse", "ask", "warn", "appeal"}
 
-    def _verb_content(self, verb: Token) -> list[Token] | None:
+    def _verb_content(self, verb: Token, rd: ResolvedDoc) -> Tokens | None:
         """What a verb of saying reports: its clause ('said that ...'), a speech noun it governs
         ('acknowledged his openness to ...'), a 'that' clause the parser hung elsewhere, or the rest of
         its sentence when it is a parenthetical ('as X says', '- the guest continues -')."""
@@ -252,15 +281,16 @@ class QuoteExtractor:
         for c in verb.children:
             if c.dep_ == "dobj" and c.lower_ in self.speech_nouns and any(
                     g.dep_ in {"acl", "ccomp"} or (g.dep_ == "prep" and g.lower_ == "to") for g in c.children):
-                return sorted(c.subtree, key=lambda t: t.i)  # 'acknowledged his openness to talks
-        sent = verb.sent
-        that = next((t for t in sent if verb.i < t.i <= verb.i + 8 and t.lower_ == "that" and t.dep_ == "mark"),
-                    None)
+                return _clause_tokens(c)  # 'acknowledged his openness to talks
+        # Token.sent walks the sentences from the start of the document; the resolved doc bisects them.
+        # Slices of the sentence (not scans of all of it) keep the work per verb independent of its length.
+        sent = rd.sent_at(verb.i)
+        doc = verb.doc
+        that = next((t for t in doc[verb.i + 1 : min(verb.i + 9, sent.end)] if t.lower_ == "that"
+                     and t.dep_ == "mark"), None)
         if that is not None:
             content = []
-            for t in sent:
-                if t.i <= that.i:
-                    continue
+            for t in doc[that.i + 1 : sent.end]:
                 if t.lemma_.lower() in self.speech_verbs and t.pos_ == "VERB" and any(
                         c.dep_ == "nsubj" and c.i < t.i for c in t.children):
                     subj = min(c.left_edge.i for c in t.children if c.dep_ == "nsubj")
@@ -274,17 +304,21 @@ class QuoteExtractor:
                 c.dep_ == "nsubj" and c.i < verb.i for c in verb.children) and verb.i + 1 < sent.end
                 and verb.doc[verb.i + 1].text == ","):
             # '..., he said, local officials should ...': the sentence around the parenthetical is the report
-            inner = {t.i for t in verb.subtree}
-            before = [t for t in sent if t.i < min(inner)]
-            after = [t for t in sent if t.i > max(inner) and not (t.is_punct and t.i == max(inner) + 1)]
+            # (the subtree's edges are its first and last token)
+            first, last = verb.left_edge.i, verb.right_edge.i
+            before = doc[sent.start : max(first, sent.start)]
+            skip = 1 if last + 1 < sent.end and doc[last + 1].is_punct else 0
+            after = doc[min(max(last + 1 + skip, sent.start), sent.end) : sent.end]
             return max(before, after, key=len) or None  # a quote is one contiguous span: the larger side
         if lemma == "call" and any(c.lower_ == "for" for c in verb.children):
             prep = next(c for c in verb.children if c.lower_ == "for")  # 'called for more investment'
-            return sorted((t for t in prep.subtree if t.i != prep.i), key=lambda t: t.i) or None
+            clause = _clause_tokens(prep)
+            if isinstance(clause, Span) and clause.start == prep.i:
+                return clause[1:] or None
+            return [t for t in clause if t.i != prep.i] or None
         marks = {c.lower_ for c in verb.children if c.dep_ == "mark"}
         if "as" in marks or (verb.i > sent.start and verb.doc[verb.i - 1].lower_ == "as"):
-            clause = {t.i for t in verb.subtree}
-            before = [t for t in sent if t.i < min(clause) and not t.is_space]
+            before = [t for t in doc[sent.start : max(verb.left_edge.i, sent.start)] if not t.is_space]
             return before or None
         return None
 
@@ -292,14 +326,21 @@ class QuoteExtractor:
     def indirect(self, rd: ResolvedDoc, direct: list[Quote]) -> list[Quote]:
         doc = rd.doc
         quotes: list[Quote] = []
+        # The direct quotes are looked up once per candidate; sorted arrays make each lookup a bisection
+        # (a scan of all of them per candidate is quadratic on a page full of quotes).
+        direct_ends = sorted(q.end for q in direct)
+        by_start = sorted(direct, key=lambda q: q.start)
+        starts = [q.start for q in by_start]
+        reach = list(accumulate((q.end for q in by_start), max))  # furthest end among quotes opened so far
+        last_start = starts[-1] if starts else None
         for tok in doc:
             lemma = tok.lemma_.lower()
-            content: list[Token] | None = None
+            content: Tokens | None = None
             speaker = speaker_text = None
             cue = tok.text
             if tok.pos_ in {"VERB", "AUX"} and lemma in self.speech_verbs:
-                content = self._verb_content(tok)
-                if content and content[0].i < tok.i and self._introduces_direct(tok, direct):
+                content = self._verb_content(tok, rd)
+                if content and content[0].i < tok.i and self._introduces_direct(tok, direct_ends):
                     continue  # '“...,” replied X': the direct quote is what was said, not the clause before it
                 if content is None:
                     continue
@@ -321,15 +362,19 @@ class QuoteExtractor:
                 if speaker is None and tok.head.pos_ == "VERB":
                     speaker, speaker_text = self.speaker_of_verb(tok.head, rd)
             elif tok.lower_ == "according" and tok.i + 2 < len(doc) and doc[tok.i + 1].lower_ == "to":
-                sent = tok.sent
+                sent = rd.sent_at(tok.i)
                 if doc[tok.i + 2].lower_ in {"which", "whom", "who"}:
-                    content = [t for t in sent if t.i > tok.i + 2]  # '..., according to which X will ...'
+                    # '..., according to which X will ...'
+                    content = doc[min(max(tok.i + 3, sent.start), sent.end) : sent.end]
                 else:
                     obj = doc[tok.i + 2]
-                    phrase_end = max(t.i for t in obj.head.subtree) + 1 if obj.head.i != tok.i else tok.i + 3
-                    content = [t for t in sent if t.i >= phrase_end and t.i != tok.i - 1]
+                    phrase_end = obj.head.right_edge.i + 1 if obj.head.i != tok.i else tok.i + 3
+                    if phrase_end > tok.i - 1:
+                        content = doc[min(max(phrase_end, sent.start), sent.end) : sent.end]
+                    else:
+                        content = [t for t in sent if t.i >= phrase_end and t.i != tok.i - 1]
                     if tok.i > sent.start + 2:  # 'X, according to Y.': the content comes first
-                        content = [t for t in sent if t.i < tok.i - (1 if doc[tok.i - 1].is_punct else 0)]
+                        content = doc[sent.start : tok.i - (1 if doc[tok.i - 1].is_punct else 0)]
                 speaker = self._according_to(tok, rd)
                 cue = "according to"
             if not content:
@@ -342,10 +387,11 @@ class QuoteExtractor:
             if len(content) < 3:
                 continue
             start, end = content[0].idx, content[-1].idx + len(content[-1].text)
-            if any(q.start <= start and end <= q.end + 1 for q in direct):
+            opened = bisect_right(starts, start)  # direct quotes starting at or before the complement
+            if opened and reach[opened - 1] >= end - 1:
                 continue  # the complement is itself a direct quote
-            if any(q.start <= start < q.end for q in direct) and not any(start <= q.start for q in direct):
-                continue
+            if opened and reach[opened - 1] > start and last_start is not None and last_start < start:
+                continue  # it starts inside the last direct quote
             quotes.append(Quote(
                 id="", doc=rd.document.id, speaker=speaker, speaker_text=speaker_text, cue=cue,
                 text=rd.document.text[start:end], start=start, end=end, quote_kind="indirect"))
@@ -391,9 +437,51 @@ class QuoteExtractor:
         return quotes
 
 
-def _clause_tokens(head: Token) -> list[Token]:
-    toks = sorted(head.subtree, key=lambda t: t.i)
-    return toks
+Tokens = Span | list[Token]  # a run of tokens: a Span when contiguous (slicing it costs nothing)
+
+
+def _subtree_sizes(doc: Doc) -> list[int]:
+    """The number of tokens under each token (itself included), for the whole doc in linear time.
+
+    Cached on the Doc: extraction asks for many clauses of one doc."""
+    cached = doc.user_data.get(_SIZES_KEY)
+    if cached is not None and len(cached) == len(doc):
+        return cached
+    heads = [t.head.i for t in doc]
+    depth = [-1] * len(doc)
+    for i in range(len(doc)):
+        path = []
+        j = i
+        while depth[j] < 0 and heads[j] != j:
+            path.append(j)
+            j = heads[j]
+        if depth[j] < 0:
+            depth[j] = 0
+        d = depth[j]
+        for k in reversed(path):
+            d += 1
+            depth[k] = d
+    sizes = [1] * len(doc)
+    for i in sorted(range(len(doc)), key=depth.__getitem__, reverse=True):  # children before their heads
+        if heads[i] != i:
+            sizes[heads[i]] += sizes[i]
+    doc.user_data[_SIZES_KEY] = sizes
+    return sizes
+
+
+_SIZES_KEY = ("parley", "subtree_sizes")
+
+
+def _clause_tokens(head: Token) -> Tokens:
+    """The tokens of `head`'s subtree in text order.
+
+    Token.subtree walks nested generators, which is quadratic in the depth of the tree; a page of
+    '"a" said "b", ...' parses as one chain thousands deep, and a subtree per verb made extraction cubic.
+    A subtree that fills the range between its edges (every projective one) is that range as a Span."""
+    first, last = head.left_edge.i, head.right_edge.i
+    if _subtree_sizes(head.doc)[head.i] == last - first + 1:
+        return head.doc[first : last + 1]
+    return sorted(head.subtree, key=lambda t: t.i)
 
 
 def _phrase(tok: Token) -> str:
@@ -404,8 +492,40 @@ def _phrase(tok: Token) -> str:
 def _drop_nested(quotes: list[Quote]) -> list[Quote]:
     """Keep the outer of two indirect quotes of one speaker where one lies inside the other."""
     out: list[Quote] = []
+    # Kept quotes all start at or before the current one (sorted by start), so one lies around it when the
+    # furthest end kept for its speaker reaches its end: a dict lookup instead of a scan of `out`.
+    reach: dict[str | None, int] = {}
     for q in sorted(quotes, key=lambda q: (q.start, -(q.end - q.start))):
-        if any(o.start <= q.start and q.end <= o.end and o.speaker == q.speaker for o in out):
+        if reach.get(q.speaker, -1) >= q.end:
             continue
         out.append(q)
+        reach[q.speaker] = max(reach.get(q.speaker, -1), q.end)
     return out
+
+
+class _FirstContaining:
+    """`next(q for q in quotes if q.start <= start and end <= q.end)`, answered by bisection when `quotes`
+    is sorted by start (as indirect() returns them), else by the scan itself."""
+
+    def __init__(self, quotes: Sequence[Quote]) -> None:
+        self.quotes = list(quotes)
+        self.starts = [q.start for q in self.quotes]
+        self.sorted = all(a <= b for a, b in zip(self.starts, self.starts[1:]))
+        self.reach = list(accumulate((q.end for q in self.quotes), max))
+
+    def __call__(self, start: int, end: int) -> Quote | None:
+        if not self.sorted:
+            return next((q for q in self.quotes if q.start <= start and end <= q.end), None)
+        opened = bisect_right(self.starts, start)
+        # the first quote (in order) whose end reaches `end`: where the running maximum first reaches it
+        k = bisect_left(self.reach, end, 0, opened)
+        return self.quotes[k] if k < opened else None
+
+
+def _window(doc: Doc, qs: QuoteSpan, width: int) -> tuple[int, int]:
+    """Token range from `width` tokens before a quote's first token to `width` after its last."""
+    first = doc.char_span(qs.start, qs.start + 1, alignment_mode="expand")
+    last = doc.char_span(max(qs.end - 1, qs.start), qs.end, alignment_mode="expand")
+    lo = first.start if first is not None else 0
+    hi = last.end if last is not None else len(doc)
+    return max(0, lo - width), min(len(doc), hi + width)

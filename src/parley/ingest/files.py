@@ -9,6 +9,7 @@ from __future__ import annotations
 import codecs
 import io
 import re
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import date
@@ -108,17 +109,23 @@ def bom_encoding(data: bytes) -> str | None:
 
 
 def detect_encoding(sample: bytes, complete: bool = True, hint: str | None = None) -> str | None:
-    """The encoding of `sample`: its BOM, else UTF-8 if it decodes, else `hint` (a charset the file
-    declares, as HTML does) if it decodes, else charset-normalizer's guess; None when nothing fits.
+    """The encoding of `sample`: its BOM, else UTF-16 without a BOM, else UTF-8 if it decodes (or
+    nearly: see `mostly_utf8`), else `hint` (a charset the file declares, as HTML does) if it
+    decodes, else Windows-1252 when it reads as Western text, else charset-normalizer's guess; None
+    when nothing fits.
 
     `complete` is False when `sample` is the head of a longer file: a multi-byte character cut at
     the end must not rule UTF-8 out."""
-    encoding = bom_encoding(sample)
+    encoding = bom_encoding(sample) or utf16_without_bom(sample)
     if encoding:
         return encoding
     for candidate in ("utf-8", hint):
         if candidate and _decodes(sample, candidate, complete):
             return candidate
+    if mostly_utf8(sample):
+        return "utf-8"
+    if _reads_as_western(sample):
+        return "cp1252"
     match = from_bytes(sample).best()
     return match.encoding if match is not None else None
 
@@ -129,6 +136,85 @@ def _decodes(sample: bytes, encoding: str, complete: bool) -> bool:
     except (UnicodeDecodeError, LookupError):
         return False
     return True
+
+
+# a valid UTF-8 multi-byte sequence (2, 3 or 4 bytes); an invalid byte is any other byte >= 0x80
+_UTF8_SEQUENCE = re.compile(
+    rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}"
+)
+
+
+def mostly_utf8(sample: bytes) -> bool:
+    """True when `sample` is UTF-8 with a few bad bytes (a truncated copy, a stray Latin-1 byte):
+    its valid multi-byte sequences outnumber its invalid bytes several times over.
+
+    Such a file is decoded as UTF-8 with the bad bytes replaced; a single-byte code page would
+    garble every one of its curly quotes and accents instead ('\u2019' read as Mac Roman is three
+    characters). Legacy single-byte text almost never forms valid sequences by chance."""
+    sequences = _UTF8_SEQUENCE.findall(sample)
+    if not sequences:
+        return False
+    high = sum(1 for byte in sample if byte >= 0x80)
+    invalid = high - sum(len(s) for s in sequences)
+    return invalid * MOSTLY_UTF8_RATIO <= len(sequences)
+
+
+MOSTLY_UTF8_RATIO = 4  # at least four valid UTF-8 characters for each invalid byte
+# characters of Western European text beyond ASCII that are not letters: Windows-1252's punctuation
+_WESTERN_SYMBOLS = frozenset("\u00a0\u2018\u2019\u201a\u201c\u201d\u201e\u2013\u2014\u2026\u00ab\u00bb\u20ac"
+                             "\u2022\u00b0\u00a7\u00a9\u00ae\u2122\u00a3\u00a5\u00a2\u00b7\u00d7\u00a1\u00bf"
+                             "\u2020\u2021\u2039\u203a\u00bd\u00bc\u00be\u00b2\u00b4")
+MAX_WESTERN_SHARE = 0.3  # Western text is mostly ASCII letters; Cyrillic or Greek code pages are not
+
+
+def _reads_as_western(sample: bytes) -> bool:
+    """True when `sample` decoded as Windows-1252 (the superset of Latin-1 that browsers use for
+    both) gives Western European text: a minority of non-ASCII letters, each a letter or common
+    punctuation, and no symbol glued inside a word (Polish 'ą' in Windows-1250 is '¹' in 1252).
+
+    Statistical detectors often pick a sibling code page for a short Latin-1 text (à read as ŕ
+    in Windows-1250); these plain checks settle the common case before guessing."""
+    try:
+        text = sample.decode("cp1252")
+    except UnicodeDecodeError:
+        return False
+    letters = sum(ch.isalpha() for ch in text)
+    extended = [i for i, ch in enumerate(text) if ord(ch) > 0x7F]
+    if not extended or not letters or len(extended) > MAX_WESTERN_SHARE * letters:
+        return False
+    for i in extended:
+        ch = text[i]
+        if ch.isalpha():
+            continue
+        if ch not in _WESTERN_SYMBOLS:
+            return False
+        inside_word = 0 < i < len(text) - 1 and text[i - 1].isalpha() and text[i + 1].isalpha()
+        if inside_word and ch not in "\u2019\u00b7\u2013\u2014":  # apostrophe, middle dot, dashes
+            return False
+    return True
+
+
+def utf16_without_bom(sample: bytes) -> str | None:
+    """'utf-16-le' or 'utf-16-be' for UTF-16 text saved without a BOM, else None.
+
+    Such a file looks binary (NULs or control bytes in every other byte). Real text decodes to
+    printable characters from one or two 256-character blocks (ASCII and a script), while the
+    wrong byte order, or random binary, spreads over many blocks."""
+    if len(sample) < 4 or not looks_binary(sample):
+        return None
+    best, best_share = None, 0.0
+    for encoding in ("utf-16-le", "utf-16-be"):
+        try:
+            text = codecs.getincrementaldecoder(encoding)(errors="strict").decode(sample[: len(sample) // 2 * 2])
+        except UnicodeDecodeError:
+            continue
+        if not text or sum(ch.isprintable() or ch.isspace() for ch in text) < 0.95 * len(text):
+            continue
+        blocks = Counter(0 if ch.isspace() else ord(ch) >> 8 for ch in text)
+        share = sum(n for _, n in blocks.most_common(2)) / len(text)
+        if share > best_share:
+            best, best_share = encoding, share
+    return best if best_share >= 0.9 else None
 
 
 def read_text(path: Path, max_bytes: int, hint: Hint | None = None) -> str | Skipped:
@@ -154,15 +240,17 @@ def decode_bytes(source: str, data: bytes, hint: Hint | None = None) -> str | Sk
     """Bytes to text, with the same checks and reasons as a file: empty, binary, undecodable."""
     if not data.strip():
         return Skipped(source, "empty")
-    encoding = bom_encoding(data)
+    encoding = bom_encoding(data) or utf16_without_bom(data[:SNIFF_BYTES])
     if encoding is None and looks_binary(data[:SNIFF_BYTES]):
         return Skipped(source, "binary content")
     if encoding is None:
         encoding = detect_encoding(data, complete=True, hint=hint(data[:4096]) if hint else None)
     if encoding is None:
         return Skipped(source, "undecodable: unknown encoding")
+    # UTF-8 chosen for a file that does not decode strictly: it is mostly UTF-8, replace the bad bytes
+    errors = "replace" if encoding == "utf-8" and not _decodes(data, "utf-8", True) else "strict"
     try:
-        text = data.decode(encoding)
+        text = data.decode(encoding, errors)
     except (UnicodeDecodeError, LookupError) as exc:
         return Skipped(source, f"undecodable as {encoding}: {one_line(exc)}")
     text = text.lstrip("\ufeff")
@@ -192,7 +280,7 @@ def open_stream(path: Path) -> Iterator[TextIO | Skipped]:
         if not head.strip() and complete:
             yield Skipped(source, "empty")
             return
-        encoding = bom_encoding(head)
+        encoding = bom_encoding(head) or utf16_without_bom(head)
         if encoding is None and looks_binary(head):
             yield Skipped(source, "binary content")
             return

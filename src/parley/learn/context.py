@@ -23,6 +23,29 @@ _TITLES = {"mr", "mrs", "ms", "dr", "general", "gen", "president", "minister", "
            "official", "head"}
 
 
+class Cues:
+    """The knowledge base's lexicons read as features: every event trigger, position cue and topic word that
+    occurs, including the ones the rules set aside (negated, hypothetical), which the models can weigh."""
+
+    _cache: dict[int, Cues] = {}
+
+    def __init__(self, kb) -> None:
+        self.lemma_types: dict[str, set[str]] = {}
+        for etype, spec in kb.table("event_triggers").items():
+            for lemma in list(spec.get("verbs", [])) + list(spec.get("nouns", [])):
+                self.lemma_types.setdefault(lemma, set()).add(etype)
+        self.kinds = [(entry["kind"], [re.compile(p, re.I) for p in entry["patterns"]])
+                      for entry in kb.lexicon.get("position_cues") or []]
+        self.topics = [(topic, [re.compile(p, re.I) for p in patterns])
+                       for topic, patterns in kb.table("topics").items()]
+
+    @classmethod
+    def of(cls, kb) -> Cues:
+        if id(kb) not in cls._cache:
+            cls._cache[id(kb)] = cls(kb)
+        return cls._cache[id(kb)]
+
+
 @dataclass
 class Context:
     """One article after annotate -> resolve -> rule extraction."""
@@ -86,6 +109,24 @@ class Context:
             if t.dep_ == "mark" and t.lower_ in CONDITIONALS:
                 f["cond"] = 1.0
         f["root:" + sent.root.lemma_.lower()] = 1.0
+        cues = Cues.of(self.rd.resolver.kb) if self.rd.resolver is not None else None
+        if cues is not None:
+            for t in sent:
+                for etype in cues.lemma_types.get(t.lemma_.lower(), ()):
+                    f["trig:" + etype] = 1.0
+                    if any(c.dep_ == "neg" for c in t.children):
+                        f["trigneg:" + etype] = 1.0
+            for kind, patterns in cues.kinds:
+                if any(p.search(sent.text) for p in patterns):
+                    f["ck:" + kind] = 1.0
+            for topic, patterns in cues.topics:
+                if any(p.search(sent.text) for p in patterns):
+                    f["ct:" + topic] = 1.0
+        if sent.has_vector:  # the model's own context vectors: similar wording, similar label
+            vec = sent.doc.tensor[sent.start:sent.end].mean(axis=0) if sent.doc.tensor.size else sent.vector
+            norm = float((vec ** 2).sum()) ** 0.5 or 1.0
+            for k, v in enumerate(vec / norm):
+                f[f"d{k}"] = float(v)
         if i == 0 or sent.start_char < self.title_end:
             f["title"] = 1.0
         f["pos:" + ("first" if i <= 1 else "early" if i < 6 else "late")] = 1.0

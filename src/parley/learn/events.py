@@ -17,7 +17,8 @@ from parley.resolve.time import resolve_time
 
 SYMMETRIC = {"CONSULT", "COOPERATE"}
 DEFAULTS: dict[str, Any] = {"c_type": 0.5, "c_role": 1.0, "type_threshold": 0.5, "role_threshold": 0.5,
-                            "max_per_sentence": 3, "min_count": 2, "balanced": True}
+                            "max_per_sentence": 3, "min_count": 2, "balanced": True,
+                            "first_target_threshold": 0.15}
 
 
 @dataclass
@@ -110,7 +111,10 @@ class EventModel:
                     source += [a for a, p in sorted(src.items(), key=lambda x: -x[1])
                                if a != best and p >= cfg["role_threshold"]][:2]
                 tgt = {a: self.target_model.scores(conjoin(f, etype))[0] for a, f in cands.items() if a not in source}
-                target = [a for a, p in sorted(tgt.items(), key=lambda x: -x[1]) if p >= cfg["role_threshold"]][:2]
+                ranked_targets = sorted(tgt.items(), key=lambda x: -x[1])
+                # the likeliest target is named on weaker evidence than a second one: most acts have one
+                target = [a for k, (a, p) in enumerate(ranked_targets)
+                          if p >= (cfg["first_target_threshold"] if k == 0 else cfg["role_threshold"])][:2]
                 mode = next((e.mode for e in ctx.rule_events if e.type == etype and e.start == start), None)
                 event = Event(id="", doc=rd.document.id, type=etype, mode=mode, source=source, target=target,
                               when=when.text if when else None, date=when.date if when else None,

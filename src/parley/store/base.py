@@ -7,7 +7,9 @@ run leaves every document either wholly stored or not at all.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import time
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict
 from typing import Any
@@ -95,11 +97,16 @@ PER_DOCUMENT_TABLES = ("mentions", "quotes", "events", "event_actors", "position
                        "signature_bands")
 
 
+# How often a save that lost a race for a lock (another process writing the same database) is tried.
+SAVE_ATTEMPTS = 8
+
+
 class Store:
     """Shared logic; subclasses set `placeholder` and implement connect / search / migrations extras."""
 
     placeholder = "?"
     name = "store"
+    lock_clause = ""  # appended to a read of a row the transaction will update ('FOR UPDATE' where supported)
 
     def __init__(self) -> None:
         self.conn: Any = None
@@ -153,6 +160,19 @@ class Store:
     def after_migration(self, version: int) -> None:
         """Backend-specific additions (full-text indexes)."""
 
+    # -- errors ------------------------------------------------------------------------------------
+    def is_fatal(self, exc: BaseException) -> bool:
+        """Whether `exc` is a failure of the store as a whole (disk full, read-only, connection lost), which
+        ends a run, rather than of one document's records (a constraint, a value refused), which skips it."""
+        return False
+
+    def is_transient(self, exc: BaseException) -> bool:
+        """Whether `exc` means another writer held a lock (busy, deadlock, serialization): worth a retry."""
+        return False
+
+    def begin_save(self, doc_id: str) -> None:
+        """Start a document's save transaction (backends take their write lock here)."""
+
     # -- writing -----------------------------------------------------------------------------------
     def is_current(self, doc_id: str, raw_hash: str) -> bool:
         row = self.query_one("SELECT raw_hash FROM documents WHERE id = ?", (doc_id,))
@@ -174,9 +194,21 @@ class Store:
         return best if best and best[1] >= NEAR_DUPLICATE else None
 
     def save(self, result: DocumentResult, text_hash: str, now: str, sig: Signature | None = None) -> None:
-        """Replace everything stored for this document with `result`, in one transaction."""
+        """Replace everything stored for this document with `result`, in one transaction; a save that
+        lost a race for a lock with another process is rolled back and tried again."""
+        for attempt in range(1, SAVE_ATTEMPTS + 1):
+            try:
+                self._save(result, text_hash, now, sig)
+                return
+            except Exception as exc:
+                if attempt == SAVE_ATTEMPTS or not self.is_transient(exc):
+                    raise
+                time.sleep(min(2.0, 0.05 * 2 ** attempt))
+
+    def _save(self, result: DocumentResult, text_hash: str, now: str, sig: Signature | None = None) -> None:
         d = result.document
         try:
+            self.begin_save(d.id)
             for table in PER_DOCUMENT_TABLES:
                 self.execute(f"DELETE FROM {table} WHERE doc = ?", (d.id,))
             self.execute("DELETE FROM documents WHERE id = ?", (d.id,))
@@ -186,7 +218,7 @@ class Store:
                 " text_hash, ingested_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (d.id, d.source, d.url, d.title, d.published.isoformat() if d.published else None, d.language,
                  d.text, json.dumps(d.boilerplate, ensure_ascii=False), d.raw_hash, text_hash, now))
-            for a in result.actors:
+            for a in sorted(result.actors, key=lambda a: a.id):  # one lock order: no deadlock between writers
                 self.upsert_actor(a)
             self.executemany("INSERT INTO mentions (doc, actor, start_char, end_char, text) VALUES (?, ?, ?, ?, ?)",
                              [(m.doc, m.actor, m.start, m.end, m.text) for m in result.mentions])
@@ -221,9 +253,14 @@ class Store:
                                  [(band, d.id) for band in sig.bands()])
             self.after_save(result)
             self.commit()
-        except Exception:
-            self.conn.rollback()
+        except BaseException:  # KeyboardInterrupt too: nothing of the document stays half-written
+            self.rollback()
             raise
+
+    def rollback(self) -> None:
+        # a lost connection has nothing to roll back; the original error is the one to see
+        with contextlib.suppress(Exception):
+            self.conn.rollback()
 
     def after_save(self, result: DocumentResult) -> None:
         """Backend-specific index maintenance."""
@@ -233,12 +270,17 @@ class Store:
             self.conn.cursor().executemany(self.sql(statement), rows)
 
     def upsert_actor(self, actor: Actor) -> None:
-        row = self.query_one("SELECT aliases, role, country FROM actors WHERE id = ?", (actor.id,))
-        if row is None:
-            self.execute("INSERT INTO actors (id, name, type, country, role, aliases) VALUES (?, ?, ?, ?, ?, ?)",
-                         (actor.id, actor.name, actor.type, actor.country, actor.role,
-                          json.dumps(actor.aliases, ensure_ascii=False)))
+        # Insert-if-absent first (two writers may both find the actor missing), then read the row under a
+        # lock and merge, so concurrent saves neither collide on the key nor lose each other's aliases.
+        cur = self.execute(
+            "INSERT INTO actors (id, name, type, country, role, aliases) VALUES (?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT (id) DO NOTHING",
+            (actor.id, actor.name, actor.type, actor.country, actor.role,
+             json.dumps(actor.aliases, ensure_ascii=False)))
+        if cur.rowcount == 1:
             return
+        row = self.query_one("SELECT aliases, role, country FROM actors WHERE id = ?" + self.lock_clause, (actor.id,))
+        assert row is not None
         aliases = json.loads(row["aliases"])
         aliases += [a for a in actor.aliases if a not in aliases]
         self.execute("UPDATE actors SET aliases = ?, role = ?, country = ? WHERE id = ?",
@@ -246,9 +288,19 @@ class Store:
                       row["country"] or actor.country, actor.id))
 
     def record_skip(self, skipped: Skipped, now: str) -> None:
-        self.execute("DELETE FROM skipped WHERE source = ?", (skipped.source,))
-        self.execute("INSERT INTO skipped (source, reason, at) VALUES (?, ?, ?)", (skipped.source, skipped.reason, now))
-        self.commit()
+        # one statement (an upsert): two writers skipping the same source cannot collide on its key
+        for attempt in range(1, SAVE_ATTEMPTS + 1):
+            try:
+                self.execute("INSERT INTO skipped (source, reason, at) VALUES (?, ?, ?) ON CONFLICT (source)"
+                             " DO UPDATE SET reason = excluded.reason, at = excluded.at",
+                             (skipped.source, skipped.reason, now))
+                self.commit()
+                return
+            except Exception as exc:
+                self.rollback()
+                if attempt == SAVE_ATTEMPTS or not self.is_transient(exc):
+                    raise
+                time.sleep(min(2.0, 0.05 * 2 ** attempt))
 
     # -- reading -----------------------------------------------------------------------------------
     def documents(self) -> Iterator[Document]:

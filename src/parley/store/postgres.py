@@ -69,6 +69,25 @@ class PostgresStore(Store):
             self.conn.commit()
         return rows
 
+    # -- errors and locks --------------------------------------------------------------------------
+    lock_clause = " FOR UPDATE"
+
+    def is_fatal(self, exc: BaseException) -> bool:
+        # OperationalError covers a lost connection, a full disk (DiskFull), an admin shutdown and lock
+        # failures that outlived the retries; InternalError a read-only transaction (a standby server).
+        if isinstance(exc, (psycopg.errors.InsufficientPrivilege, psycopg.errors.ReadOnlySqlTransaction)):
+            return True
+        return isinstance(exc, (psycopg.OperationalError, psycopg.InternalError, psycopg.InterfaceError))
+
+    def is_transient(self, exc: BaseException) -> bool:
+        return isinstance(exc, (psycopg.errors.DeadlockDetected, psycopg.errors.SerializationFailure,
+                                psycopg.errors.LockNotAvailable))
+
+    def begin_save(self, doc_id: str) -> None:
+        # Two ingests saving one document at once would both delete (nothing yet), then both insert it and
+        # one would fail on the key; a transaction-scoped lock on the id makes the second wait and replace.
+        self.execute("SELECT pg_advisory_xact_lock(hashtextextended(?, 0))", (f"parley-doc:{doc_id}",))
+
     # -- schema ------------------------------------------------------------------------------------
     def migrate(self) -> None:
         # Two processes starting at once (a web server and an ingest) would otherwise both create the
