@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from parley.clean import clean
-from parley.clean.text import clean_text, compile_patterns, find_headline
+from parley.clean.text import clean_text, compile_patterns, find_headline, is_furniture
 from parley.records import RawDocument
 
 FIXTURES = Path(__file__).parent / "fixtures" / "cleaning"
@@ -96,10 +96,11 @@ def test_signature_caption_and_credits_at_the_end_never_become_the_title(kb):
     lines = paragraphs("credits_at_the_end.txt")
     result = clean_text("\n".join(lines), kb)
     assert result.title is None
-    body = result.text.split("\n\n")
-    assert body == lines[:4]  # every paragraph, and the 'No fear' subheading between them
-    # caption, signature and credits stand after the last paragraph: page furniture, kept for inspection
-    assert result.boilerplate == lines[4:]
+    # every paragraph and the 'No fear' subheading between them; the caption, signature and credits
+    # after the last paragraph stay too: no menu stands between them and the body, and short lines next
+    # to an article are as often its table or its list as its furniture
+    assert result.text.split("\n\n") == lines
+    assert result.boilerplate == []
 
 
 @pytest.mark.parametrize("line", ["(Reporting desk 3)", "(Reporting by Jan Example; Editing by Ann Other)",
@@ -149,3 +150,66 @@ def test_cleaning_is_a_pure_function_of_the_document(kb, pipeline):
     after = pipeline.clean(target)
     assert after == alone
     assert "Courier newsroom" in alone.text  # a short line between paragraphs is content, however common
+
+
+def test_a_schedule_flattened_a_row_a_line_stays_and_the_menus_around_it_go(kb):
+    lines = paragraphs("schedule_under_menu.txt")
+    result = clean_text("\n".join(lines), kb)
+    kept = result.text.split("\n\n")
+    # the heading and the four rows of figures stand between the menu and the running text
+    assert kept[:5] == lines[5:10]
+    assert lines[10] in kept and lines[11] in kept
+    for entry in ["World", "Politics", "Opinion", "Contact", "Newsletters", "Events", "Jobs"]:
+        assert entry in result.boilerplate
+
+
+def test_a_data_table_inside_a_run_of_menu_lines_is_not_a_menu(kb):
+    menu = ["News", "Sport", "Weather", "Travel", "Culture", "Video"]
+    rows = ["Aug. 30 -- Arena One, Denver", "Sept. 2 -- Stadium Two, Seattle", "Sept. 5 -- Hall Three, Austin"]
+    body = "The tour was announced on Tuesday and will visit three cities before the end of the summer, the band said."
+    result = clean_text("\n".join([body, *menu, *rows, body]), kb)
+    assert all(row in result.text for row in rows)
+    assert "Weather" in result.boilerplate
+
+
+def test_short_lines_next_to_the_body_stay_and_far_ones_go(kb):
+    body = ("The two delegations met on Tuesday and agreed to meet again next month in the same city, "
+            "a spokesman for the hosts said.")
+    near = ["Delegations agree to meet again", "By the diplomatic desk", "Updated 4 May 2021"]
+    teasers = [f"Other story number {n} of the day" for n in range(30)]
+    result = clean_text("\n".join([*near, body, body, *teasers]), kb)
+    for line in near + teasers[:10]:
+        assert line in result.text
+    assert teasers[-1] in result.boilerplate  # dozens of lines away from any running text
+
+
+def test_a_comment_thread_under_the_article_is_removed(kb):
+    body = ("The two delegations met on Tuesday and agreed to meet again next month in the same city, "
+            "a spokesman for the hosts said.")
+    thread = []
+    for n, name in enumerate(["reader1", "blue_fan", "old.timer"]):
+        thread += [f"{name} says:", f"November {n + 2}, 2021 at 6:3{n} am",
+                   f"Comment number {n} thinks the talks are a waste of time and says so at length, again and again."]
+    result = clean_text("\n".join([body, body, "3 responses to the talks story", *thread, "Latest Stories"]), kb)
+    assert result.text.split("\n\n") == [body, body]
+    assert "Comment number 1 thinks the talks are a waste of time and says so at length, again and again." \
+        in result.boilerplate
+
+
+def test_a_single_quote_cue_line_is_not_a_comment_thread(kb):
+    body = ("The two delegations met on Tuesday and agreed to meet again next month in the same city, "
+            "a spokesman for the hosts said.")
+    page = "\n".join([body, "The minister says:", body.replace("Tuesday", "Friday")])
+    assert clean_text(page, kb).boilerplate == []
+
+
+@pytest.mark.parametrize("line", ["1 hour ago", "32M ago", "~6 hours ago", "Privacy Policy", "Terms of Use",
+                                  "READ MORE: The talks in numbers", "Read more about the talks"])
+def test_furniture_shapes(kb, line):
+    assert is_furniture(line, compile_patterns(kb))
+
+
+@pytest.mark.parametrize("line", ["Read on for three ways the deal could still fail.",
+                                  "About 40 delegates attended the session."])
+def test_prose_that_starts_like_furniture_is_not_furniture(kb, line):
+    assert not is_furniture(line, compile_patterns(kb))

@@ -140,3 +140,40 @@ def test_cross_validation_scores_held_out_folds(kb):
     assert {"events (type)", "positions (actor+kind+topic)"} <= set(tasks)
     assert 0.0 <= report["learned"]["macro_f1"] <= 1.0
     assert report["rules"]["tasks"]["quotes (span)"]["f1"] == tasks["quotes (span)"]["f1"]  # quotes stay rules
+
+
+@needs(TEXTS)
+def test_shipped_weights_were_trained_on_the_current_annotations():
+    import gzip
+
+    from parley.learn.train import WEIGHTS, annotations_digest
+
+    for name in ("events.json.gz", "positions.json.gz"):
+        config = json.loads(gzip.open(WEIGHTS / name).read())["config"]
+        names = [p.name.replace(".json", ".txt") for p in ANNOTATIONS.glob("*.json")]
+        assert sorted(config["articles"]) == sorted(names), "run `parley train` after changing the annotations"
+        assert config["annotations_sha256"] == annotations_digest(ANNOTATIONS, config["articles"])
+        assert config["seed"] == 13
+
+
+@needs(TEXTS)
+@pytest.mark.slow
+def test_training_is_reproducible(tmp_path, kb):
+    from parley.learn.linear import load_models
+    from parley.learn.train import train
+    from parley.pipeline import Pipeline
+
+    rules = Pipeline(kb, learned=False)
+    train(rules, ANNOTATIONS, TEXTS, tmp_path / "a", limit=4)
+    train(rules, ANNOTATIONS, TEXTS, tmp_path / "b", limit=4)
+    for name in ("events.json.gz", "positions.json.gz"):
+        a, _ = load_models(tmp_path / "a" / name)
+        b, _ = load_models(tmp_path / "b" / name)
+        assert {k: m.to_data()["weights"] for k, m in a.items()} == {k: m.to_data()["weights"] for k, m in b.items()}
+
+
+def test_cli_train_and_cv_need_their_data(tmp_path):
+    from parley.cli import main
+
+    assert main(["train", "--annotations", str(tmp_path), "--texts", str(tmp_path)]) == 1
+    assert main(["eval", "--cv", "1"]) == 2

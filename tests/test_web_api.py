@@ -362,3 +362,133 @@ def test_evidence_view_shows_boilerplate_and_typed_spans(client):
     html = client.get(f"/documents/{doc['id']}").text
     assert "Removed boilerplate" in html
     assert "k-quote" in html and "k-mention" in html and 'class="tag tag-' in html
+
+
+# -- parameter bounds, error formats, HEAD, late-installed vendor assets ------------------------------
+
+PAGED = ["/api/v1/documents", "/api/v1/quotes", "/api/v1/timeline", "/api/v1/events", "/api/v1/actors",
+         "/api/v1/positions", "/api/v1/proposals", "/api/v1/network",
+         "/api/v1/network/edge?a=RUS&b=UKR"]
+
+
+@pytest.mark.parametrize("url", PAGED)
+@pytest.mark.parametrize("offset", [2**63, 2**64 + 1, 10**30])
+def test_huge_offset_is_422_not_500(client, url, offset):
+    # SQLite binds 64-bit integers: an unbounded offset used to raise OverflowError (a 500)
+    sep = "&" if "?" in url else "?"
+    r = client.get(f"{url}{sep}offset={offset}")
+    assert r.status_code == 422, (url, r.status_code, r.text[:300])
+    assert r.headers["content-type"].startswith("application/json")
+    assert r.json()["detail"][0]["loc"] == ["query", "offset"]
+    assert client.get(f"{url}{sep}offset=1000000000").status_code == 200  # the bound itself is fine
+
+
+def test_huge_min_weight_is_422(client):
+    assert client.get(f"/api/v1/network?min_weight={2**63}").status_code == 422
+
+
+DATED = ["/api/v1/timeline", "/api/v1/timeline/counts", "/api/v1/events", "/api/v1/network",
+         "/api/v1/network/edge?a=RUS&b=UKR", "/api/v1/positions", "/api/v1/positions/matrix", "/api/v1/documents"]
+
+
+@pytest.mark.parametrize("url", DATED)
+@pytest.mark.parametrize("param,value", [("from", "2024-13-45"), ("to", "2024-02-30"), ("from", "2023-00"),
+                                         ("to", "0000")])
+def test_impossible_dates_are_422(client, url, param, value):
+    sep = "&" if "?" in url else "?"
+    r = client.get(f"{url}{sep}{param}={value}")
+    assert r.status_code == 422, (url, param, value, r.status_code)
+    detail = r.json()["detail"][0]
+    assert detail["loc"] == ["query", param] and value in detail["msg"]
+
+
+@pytest.mark.parametrize("url", DATED)
+def test_real_dates_still_accepted(client, url):
+    sep = "&" if "?" in url else "?"
+    for value in ("2024", "2024-02", "2024-02-29"):
+        assert client.get(f"{url}{sep}from={value}&to=2025-12-31").status_code == 200, (url, value)
+
+
+def test_page_ignores_impossible_date(client):
+    # a page keeps rendering (a form typo), but the impossible date is not used as a filter
+    def rows(html: str) -> str:
+        return html.split("<tbody>", 1)[1].split("</tbody>", 1)[0]
+
+    assert rows(client.get("/timeline?from=2024-13-45").text) == rows(client.get("/timeline").text)
+
+
+@pytest.mark.parametrize("url", ["/api/v1/quotes", "/api/v1/documents"])
+def test_search_query_is_bounded(client, url):
+    import time
+
+    from parley.web.params import MAX_QUERY_CHARS, MAX_QUERY_TERMS
+
+    started = time.perf_counter()
+    r = client.get(url, params={"q": " ".join(["ceasefire"] * 1000)})
+    assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["query", "q"]
+    assert time.perf_counter() - started < 2  # refused before any full-text work (it took 13 s)
+    many = client.get(url, params={"q": " ".join(["talks"] * (MAX_QUERY_TERMS + 1))})
+    assert many.status_code == 422 and f"at most {MAX_QUERY_TERMS}" in many.text
+    assert client.get(url, params={"q": " ".join(["talks"] * MAX_QUERY_TERMS)}).status_code == 200
+    assert client.get(url, params={"q": "x" * (MAX_QUERY_CHARS + 1)}).status_code == 422
+
+
+@pytest.mark.parametrize("page", ["/quotes", "/documents"])
+def test_search_page_bounds_query(client, page):
+    r = client.get(page, params={"q": " ".join(["ceasefire"] * 1000)})
+    assert r.status_code == 422 and r.headers["content-type"].startswith("text/html")
+    assert "at most" in r.text and "</html>" in r.text
+
+
+@pytest.mark.parametrize("path", ["/", "/timeline", "/network", "/positions", "/plans", "/quotes?q=ceasefire",
+                                  "/documents", "/actors", "/actors/RUS", "/api", f"/documents/{HOSTILE_ID}",
+                                  "/api/v1/", "/api/v1/events", "/static/favicon.svg"])
+def test_head_answers_like_get(client, path):
+    got, head = client.get(path), client.head(path)
+    assert got.status_code == 200 and head.status_code == 200, (path, head.status_code)
+    assert head.content == b""
+    assert head.headers["content-type"] == got.headers["content-type"]
+    assert head.headers["content-length"] == got.headers["content-length"]
+    assert "content-security-policy" in head.headers
+
+
+@pytest.mark.parametrize("path", ["/api/v1/nope", "/api/v1/documents/nope", "/api/v1/actors/nobody", "/api/nope"])
+def test_api_errors_are_json(client, path):
+    r = client.get(path)
+    assert r.status_code == 404 and r.headers["content-type"].startswith("application/json")
+    assert isinstance(r.json()["detail"], str)
+
+
+@pytest.mark.parametrize("path", ["/nope", "/timeline/nope", "/documents/nope", "/actors/nobody", "/static/nope.js"])
+def test_page_errors_are_html(client, path):
+    r = client.get(path)
+    assert r.status_code == 404 and r.headers["content-type"].startswith("text/html")
+    assert "<h1>Not Found</h1>" in r.text or "<h1>Not found</h1>" in r.text
+    assert 'href="/"' in r.text and "</html>" in r.text
+
+
+def test_wrong_method_on_page_is_html_405(client):
+    r = client.put("/timeline", headers={"Authorization": "Bearer s3cret"})
+    assert r.status_code == 405 and r.headers["content-type"].startswith("text/html")
+    r = client.put("/api/v1/events", headers={"Authorization": "Bearer s3cret"})
+    assert r.status_code == 405 and r.headers["content-type"].startswith("application/json")
+
+
+def test_vendor_assets_installed_after_start_are_served(web_db, tmp_path, monkeypatch):  # noqa: F811
+    """`npm ci` while the server runs: the charts' scripts are served without a restart."""
+    from fastapi.testclient import TestClient
+
+    from parley.web import app as web_app
+
+    monkeypatch.setattr(web_app, "NODE_MODULES", tmp_path / "node_modules")
+    with TestClient(web_app.create_app(str(web_db)), base_url="http://127.0.0.1") as c:
+        script = "/static/vendor/chart.js/chart.umd.min.js"
+        assert c.get(script).status_code == 404  # not installed yet: a 404, not a 500
+        assert script not in c.get("/timeline").text
+        dist = tmp_path / "node_modules" / "chart.js" / "dist"
+        dist.mkdir(parents=True)
+        (dist / "chart.umd.min.js").write_text("/* chart */", encoding="utf-8")
+        r = c.get(script)
+        assert r.status_code == 200 and r.text == "/* chart */"
+        assert script in c.get("/timeline").text
+        assert c.get("/static/vendor/chart.js/../../../app.py").status_code == 404  # still confined

@@ -10,8 +10,15 @@ A line is removed only on positive evidence that it is furniture:
 - it matches a web-furniture shape of the lexicon (kb `boilerplate_patterns`);
 - it stands above a headline line at the top of the page (menus, widgets), and what stands there is
   not article text itself (no paragraph of running text);
-- it is a short line outside the body (before the first or after the last line of running text:
-  menus, teaser lists, footers), or between furniture and other short lines inside it.
+- it is a short line outside the body (before the first or after the last line of running text)
+  with a menu (a run of link-like lines) between it and the body, or far from the body; or it is
+  between furniture and other short lines inside the body;
+- it is an entry of a menu or link list (a run of short, mostly link-like lines), unless it is a row
+  of a table or list of figures;
+- it belongs to a comment thread (several comment headings) under the body.
+
+Short lines right next to the body stay: standfirsts, bylines, credits, and above all tables and
+lists flattened to a cell a line, which are article text as often as not.
 
 A short line between paragraphs of running text is a subheading or a dateline and stays.
 """
@@ -58,7 +65,20 @@ def normalise(line: str) -> str:
 
 
 def compile_patterns(kb: KnowledgeBase) -> list[re.Pattern[str]]:
-    return [re.compile(p) for p in kb.words("boilerplate_patterns")]
+    """Every furniture shape: the boilerplate lines and the headings of comments."""
+    return [re.compile(p) for p in kb.words("boilerplate_patterns") + kb.words("comment_header_patterns")]
+
+
+COMMENT_THREAD_HEADERS = 3  # this many comment headings after the body: a comment thread
+
+
+def comment_thread_start(lines: list[str], kb: KnowledgeBase, after: int) -> int | None:
+    """The first line of a comment thread below line `after`: the first of COMMENT_THREAD_HEADERS or
+    more comment headings ('joe says:', 'May 2, 2019 at 6:34 am'). The comments between them are
+    running text, but the readers', not the article's; the page under them is footer."""
+    headers = [re.compile(p) for p in kb.words("comment_header_patterns")]
+    found = [i for i, line in enumerate(lines) if i > after and is_furniture(line, headers)]
+    return found[0] if len(found) >= COMMENT_THREAD_HEADERS else None
 
 
 def is_furniture(line: str, patterns: list[re.Pattern[str]]) -> bool:
@@ -166,6 +186,7 @@ def blocks(lines: list[str]) -> list[int]:
 MENU_RUN_LINES = 4  # a run of this many short lines, mostly link-like, is a menu or a link list
 MENU_LINK_SHARE = 0.6
 MENU_LINK_WORDS = 3
+DATA_ROWS = 3  # this many lines with figures in a row are a table or list of data, not a menu
 
 
 def _link_like(line: str) -> bool:
@@ -173,6 +194,40 @@ def _link_like(line: str) -> bool:
     data table flattened to a cell a line is a run of short lines too, but of figures."""
     stripped = line.strip()
     return word_count(stripped) <= MENU_LINK_WORDS and not re.search(r"[.!?:;,]$|\d", stripped)
+
+
+MAX_OUTSIDE_LINES = 20  # lines out from the body past which short lines are chrome, menu or not
+MENU_STOP_LINES = 4  # this many link-like lines in a row are a menu: the page chrome starts there
+
+
+def _beyond_menus(lines: list[str], classes: list[str], first: int, last: int, head: int | None) -> list[int]:
+    """Short lines outside the body that have a menu between them and the body.
+
+    Walking out from the body (up from its first line of running text, down from its last), the short
+    lines next to it are the article's own: a standfirst, a byline, a list or a table flattened to a
+    cell a line, a credit. A run of link-like lines (a menu, a link list) ends the article; the short
+    lines beyond it are page chrome. Furniture lines are passed over (share buttons stand inside
+    articles too)."""
+    found: list[int] = []
+    for span in (range(first - 1, -1, -1), range(last + 1, len(lines))):
+        links: list[int] = []  # the link-like lines in a row just passed
+        chrome = False
+        for step_out, i in enumerate(span):
+            if i == head:
+                break  # the headline opens the article; what stands above it is handled there
+            if classes[i] == "bad":
+                continue
+            links = [*links, i] if _link_like(lines[i]) else []
+            if chrome:
+                if classes[i] == "short":
+                    found.append(i)
+            elif len(links) >= MENU_STOP_LINES:
+                chrome = True
+                found.extend(links)  # the whole menu, back to its first entry
+            elif step_out >= MAX_OUTSIDE_LINES:
+                chrome = True
+                found.append(i)
+    return found
 
 
 def _menu_runs(lines: list[str], classes: list[str]) -> list[int]:
@@ -189,10 +244,28 @@ def _menu_runs(lines: list[str], classes: list[str]) -> list[int]:
         run = [i for i in range(start, end) if classes[i] == "short"]
         links = [i for i in run if _link_like(lines[i])]
         if len(run) >= MENU_RUN_LINES and len(links) >= MENU_LINK_SHARE * len(run):
-            # the entries and the teaser headlines among them; a sentence among them stays
-            found.extend(i for i in run if i in links or not _SENTENCE_END.search(lines[i].strip()))
+            data = _data_rows(lines, run)
+            # the entries and the teaser headlines among them; a sentence, or a row of a flattened
+            # table or list of figures under the menu, stays
+            found.extend(i for i in run if i not in data and (
+                i in links or not _SENTENCE_END.search(lines[i].strip())))
         start = end + 1
     return found
+
+
+def _data_rows(lines: list[str], run: list[int]) -> set[int]:
+    """Lines of a short run that are rows of data: DATA_ROWS or more consecutive lines with a figure
+    and a few words ('3a etapa: 22 de abril - Velopark', 'Sept. 2 -- USANA Amphitheatre, UT')."""
+    rows: set[int] = set()
+    streak: list[int] = []
+    for i in [*run, -1]:
+        if i >= 0 and re.search(r"\d", lines[i]) and word_count(lines[i]) > 1:
+            streak.append(i)
+            continue
+        if len(streak) >= DATA_ROWS:
+            rows.update(streak)
+        streak = []
+    return rows
 
 
 def classify(line: str, patterns: list[re.Pattern[str]]) -> str:
@@ -242,24 +315,23 @@ def clean_text(content: str, kb: KnowledgeBase, title: str | None = None) -> Tex
     body = [i for i, cls in enumerate(classes) if cls == "good" and i != head]
     if body:
         first, last = body[0], body[-1]
+        for i in _beyond_menus(nonempty, classes, first, last, head):
+            keep[i] = False
         for i, cls in enumerate(classes):
-            if i == head or cls != "short":
+            if i == head or cls != "short" or not first < i < last:
                 continue
-            if i < first:
-                # a dateline line opening the lead ('MINSK, 30 September (Agency) -') is the lead's
-                lead = i == first - 1 and bool(_DATELINE.match(nonempty[i].strip()))
-                keep[i] = keep[i] and lead
-            elif i > last:
+            before = next(classes[j] for j in range(i - 1, -1, -1) if classes[j] != "short" or j == head)
+            after = next(classes[j] for j in range(i + 1, len(classes)) if classes[j] != "short")
+            if "bad" in (before, after) and not (before == "good" or after == "good"):
                 keep[i] = False
-            else:
-                before = next(classes[j] for j in range(i - 1, -1, -1) if classes[j] != "short" or j == head)
-                after = next(classes[j] for j in range(i + 1, len(classes)) if classes[j] != "short")
-                if "bad" in (before, after) and not (before == "good" or after == "good"):
-                    keep[i] = False
 
     for i in _menu_runs(nonempty, classes):
         if i != head:
             keep[i] = False
+    if body:
+        thread = comment_thread_start(nonempty, kb, body[0])
+        if thread is not None:
+            keep[thread:] = [False] * (len(keep) - thread)
 
     text = [x.strip() for x, k in zip(nonempty, keep) if k]
     removed = [x.strip() for x, k in zip(nonempty, keep) if not k]

@@ -20,6 +20,9 @@ Predicted quotes (direct and indirect, `Quote.start/end`) are matched to gold Co
   unmatched gold quotes are misses, unused predictions false positives.
 - content match any overlap: the same one-to-one matching at threshold 0 (one shared character).
 
+With a learned quote component (`quote_model`, parley.learn.quotes, trained on the train split), its
+quotes are scored instead of the rules'; `parley.learn.quotes.train_quotes` reads train, never dev.
+
 Speaker accuracy is measured on the pairs matched at GGT 0.3 whose gold attribution has a Source: the
 predicted speaker (Quote.speaker_text, and the name and aliases of the resolved actor) matches when it
 shares a non-stopword token with the gold Source text, case-insensitive. A gold Source that is only a
@@ -35,7 +38,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from spacy.lang.en.stop_words import STOP_WORDS
 from spacy.tokens import Doc
@@ -43,10 +46,14 @@ from spacy.tokens import Doc
 from parley.pipeline import Pipeline
 from parley.records import Document, DocumentResult, Quote
 
+if TYPE_CHECKING:
+    from parley.learn.quotes import QuoteModel
+
 Span = tuple[int, int]  # character offsets [start, end)
 GGT_THRESHOLDS = (0.3, 0.8)
 NAME_ENTS = {"PERSON", "ORG", "GPE", "NORP", "FAC"}
 QUOTE_MARKS = set("\"\u201c\u201d\u00ab\u00bb\u201e")
+_ANN_ID = re.compile(r"[TERAN#*]\d*$")  # brat record ids: T3, E1, R2, A1, N1, #1, *
 _WORD = re.compile(r"[^\W_]+(?:['\u2019][^\W_]+)*")
 
 
@@ -105,22 +112,32 @@ def parse_brat(ann: str, text: str | None = None) -> list[GoldAttribution]:
     checked against the article (fragments of a discontinuous span are joined by one space)."""
     spans: dict[str, tuple[str, list[Span]]] = {}
     events: list[tuple[str, list[tuple[str, str]]]] = []
-    for line in ann.splitlines():
-        if not line.strip():
-            continue
+    recorded: dict[str, str] = {}  # a T line's own copy of its text, continuation lines included
+    last_t: str | None = None
+    for line in ann.split("\n"):
         parts = line.split("\t")
         ident = parts[0]
+        if not _ANN_ID.match(ident) or len(parts) < 2:
+            # A span whose text holds a line break is written over several lines (some train articles):
+            # the lines after the first continue the last T line's text, they are not records.
+            if last_t is not None:
+                recorded[last_t] += "\n" + line
+            continue
+        last_t = None
         if ident.startswith("T"):
             label, _, offsets = parts[1].partition(" ")
             frags = [(int(a), int(b)) for a, b in (f.split() for f in offsets.split(";"))]
-            if text is not None and len(parts) > 2:
-                got = " ".join(text[s:e] for s, e in frags)
-                if got != parts[2]:
-                    raise ValueError(f"{ident}: offsets give {got[:60]!r}, the file says {parts[2][:60]!r}")
             spans[ident] = (label, frags)
+            if len(parts) > 2:
+                recorded[ident], last_t = parts[2], ident
         elif ident.startswith("E"):
             pairs = [r.partition(":") for r in parts[1].split() if ":" in r]
             events.append((ident, [(role, ref) for role, _, ref in pairs]))
+    if text is not None:
+        for ident, written in recorded.items():
+            got = " ".join(text[s:e] for s, e in spans[ident][1])
+            if got.rstrip("\r\n") != written.rstrip("\r\n"):
+                raise ValueError(f"{ident}: offsets give {got[:60]!r}, the file says {written[:60]!r}")
     out: list[GoldAttribution] = []
     for ident, roles in events:
         att = GoldAttribution(id=ident, contents=[])
@@ -282,12 +299,21 @@ def score_article(article: Article, result: DocumentResult, doc: Doc) -> Article
     return ArticleScore(article, quotes, citron_overlap(pred_tokens, gold_tokens), matches, checks)
 
 
-def run_articles(articles: Iterable[Article], pipeline: Pipeline
+def run_articles(articles: Iterable[Article], pipeline: Pipeline, quote_model: QuoteModel | None = None
                  ) -> Iterator[tuple[Article, DocumentResult, Doc]]:
+    """Each article through the pipeline; with `quote_model`, the quotes are that learned component's
+    (it reads the resolved document and the rule quotes, as it would inside the pipeline)."""
     for article in articles:
         document = Document(id=article.name, source=f"polnear/{article.name}.txt", text=article.text)
         doc = pipeline.annotator(article.text)
-        yield article, pipeline.extract(document, doc), doc
+        if quote_model is None:
+            yield article, pipeline.extract(document, doc), doc
+            continue
+        resolved = pipeline.resolver.resolve(document, doc)
+        quotes = quote_model(resolved, pipeline.quotes(resolved))
+        # only the quotes and the actors their speakers name are scored: the other stages are not run
+        yield article, DocumentResult(document=document, actors=list(resolved.actors.values()),
+                                      mentions=resolved.mentions(), quotes=quotes), doc
 
 
 def summarise(scores: Sequence[ArticleScore], annotation_file_count: int) -> dict[str, Any]:
@@ -333,12 +359,14 @@ def summarise(scores: Sequence[ArticleScore], annotation_file_count: int) -> dic
 
 
 def evaluate_polnear(root: Path, pipeline: Pipeline, limit: int | None = None,
-                     on_article: Callable[[ArticleScore], None] | None = None) -> dict[str, Any]:
+                     on_article: Callable[[ArticleScore], None] | None = None,
+                     quote_model: QuoteModel | None = None) -> dict[str, Any]:
     """Run `pipeline` on the PolNeAR dev articles under `root` and score its quotes (see module doc).
-    `on_article` sees each article's score, for reading the misses."""
+    `on_article` sees each article's score, for reading the misses. `quote_model` (parley.learn.quotes,
+    trained on the train split only) replaces the pipeline's quotes with the learned component's."""
     articles, n_files = load_articles(root, limit)
     scores: list[ArticleScore] = []
-    for article, result, doc in run_articles(articles, pipeline):
+    for article, result, doc in run_articles(articles, pipeline, quote_model):
         score = score_article(article, result, doc)
         if on_article is not None:
             on_article(score)

@@ -10,15 +10,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from parley.learn.context import Context, GoldActors, conjoin
+from parley.learn.context import Context, Cues, GoldActors, conjoin, role_candidates
 from parley.learn.linear import LinearModel
 from parley.records import PLOVER_TYPES, Event, content_hash
 from parley.resolve.time import resolve_time
 
 SYMMETRIC = {"CONSULT", "COOPERATE"}
-DEFAULTS: dict[str, Any] = {"c_type": 0.5, "c_role": 1.0, "type_threshold": 0.5, "role_threshold": 0.5,
+DEFAULTS: dict[str, Any] = {"c_type": 0.5, "c_role": 1.0, "type_threshold": 0.3, "role_threshold": 0.5,
                             "max_per_sentence": 3, "min_count": 2, "balanced": True,
-                            "first_target_threshold": 0.15}
+                            "first_target_threshold": 0.1, "keep_rules": True}
 
 
 @dataclass
@@ -44,13 +44,34 @@ def examples(ctx: Context, gold: dict[str, Any]) -> EventExamples:
         ex.sentences.append(ctx.sentence_features(i))
         ex.types.append({e["type"] for e in by_sentence.get(i, [])})
     for i, events in by_sentence.items():
-        cands = ctx.candidates(i)
         for e in events:
-            for actor, feats in cands.items():
+            for actor, feats in role_features(ctx, i, e["type"]).items():
                 ex.roles.append(conjoin(feats, e["type"]))
                 ex.sources.append({"yes"} if match.any_same(e.get("source") or [], actor) else set())
                 ex.targets.append({"yes"} if match.any_same(e.get("target") or [], actor) else set())
     return ex
+
+
+def anchor(ctx: Context, i: int, etype: str):
+    """The word of sentence i that carries an act of type `etype`: a KB trigger of that type nearest the root
+    of the parse, else the root."""
+    sent = ctx.sentences[i]
+    cues = Cues.of(ctx.rd.resolver.kb) if ctx.rd.resolver is not None else None
+    if cues is not None:
+        triggers = [t for t in sent if etype in cues.lemma_types.get(t.lemma_.lower(), ())]
+        if triggers:
+            return min(triggers, key=lambda t: (len(list(t.ancestors)), t.i))
+    return sent.root
+
+
+def role_features(ctx: Context, i: int, etype: str) -> dict[str, dict[str, float]]:
+    """Each candidate actor of sentence i: its place in the sentence, and how it stands to the act's word."""
+    cands = ctx.candidates(i)
+    for actor, feats in role_candidates(ctx, anchor(ctx, i, etype)).items():
+        base = cands.setdefault(actor, {"cand": 1.0})
+        for k, v in feats.items():
+            base["a:" + k] = v
+    return cands
 
 
 def merge(parts: list[EventExamples]) -> EventExamples:
@@ -96,14 +117,14 @@ class EventModel:
                             reverse=True)[: cfg["max_per_sentence"]]
             if not ranked:
                 continue
-            cands = ctx.candidates(i)
-            if not cands:
+            if not ctx.candidates(i):
                 continue
             when = resolve_time(sent.text, rd.document.published)
             evidence = text[sent.start_char:sent.end_char].strip()
             start = sent.start_char + (len(text[sent.start_char:sent.end_char]) -
                                        len(text[sent.start_char:sent.end_char].lstrip()))
             for _, etype in ranked:
+                cands = role_features(ctx, i, etype)
                 src = {a: self.source_model.scores(conjoin(f, etype))[0] for a, f in cands.items()}
                 best = max(src, key=lambda a: src[a])
                 source = [best]
@@ -122,4 +143,9 @@ class EventModel:
                               date_precision=when.precision if when and when.date else None)
                 event.id = content_hash(f"{event.doc}:event:{start}:{event.end}:{etype}")
                 events.append(event)
+        if cfg["keep_rules"]:
+            # where a rule read an act of the same type in the same sentence, its reading (trigger, roles from
+            # the parse) is kept and the model's dropped; the model adds what the rules did not read
+            ruled = {(e.start, e.type) for e in ctx.rule_events}
+            events = [e for e in events if (e.start, e.type) not in ruled] + list(ctx.rule_events)
         return events

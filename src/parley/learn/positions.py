@@ -14,8 +14,9 @@ from parley.learn.context import Context, GoldActors, conjoin
 from parley.learn.linear import LinearModel
 from parley.records import POSITION_KINDS, TOPICS, Position, content_hash
 
-DEFAULTS: dict[str, Any] = {"c_kind": 0.5, "c_topic": 0.5, "c_holder": 1.0, "kind_threshold": 0.5,
-                            "topic_threshold": 0.5, "max_per_sentence": 3, "min_count": 2, "balanced": True}
+DEFAULTS: dict[str, Any] = {"c_kind": 0.5, "c_topic": 0.5, "c_holder": 1.0, "kind_threshold": 0.3,
+                            "topic_threshold": 0.3, "max_per_sentence": 3, "min_count": 2, "balanced": True,
+                            "keep_rules": True}
 
 
 @dataclass
@@ -109,4 +110,9 @@ class PositionModel:
                                date=rd.document.published.isoformat() if rd.document.published else None)
                 pos.id = content_hash(f"{pos.doc}:position:{start}:{pos.end}:{kind}:{topic}")
                 out.append(pos)
+        if cfg["keep_rules"]:
+            # a sentence where the rules' cues read a position keeps the rules' reading (their cues are exact
+            # when they fire); the model adds positions in sentences the cues do not reach
+            ruled = [(p.start, p.end) for p in ctx.rule_positions]
+            out = [p for p in out if not any(s < p.end and p.start < e for s, e in ruled)] + list(ctx.rule_positions)
         return out

@@ -108,7 +108,8 @@ def train(pipeline, annotations: Path, texts: Path, out: Path = WEIGHTS, config:
     record = {
         "seed": SEED,
         "articles": [p.article.name for p in prepared],
-        "annotations": str(annotations),
+        "annotations": annotations.name,
+        "annotations_sha256": annotations_digest(annotations, [p.article.name for p in prepared]),
         "spacy_model": getattr(pipeline.annotator, "model_name", None) or pipeline.model,
         "python": platform.python_version(),
         "sklearn": _version("sklearn"),
@@ -122,6 +123,17 @@ def train(pipeline, annotations: Path, texts: Path, out: Path = WEIGHTS, config:
     save_models(out / EVENTS_FILE, event_model.models, {**record, "component": "events"})
     save_models(out / POSITIONS_FILE, position_model.models, {**record, "component": "positions"})
     return record
+
+
+def annotations_digest(annotations: Path, names: list[str]) -> str:
+    """One hash over the annotation files a model was trained from: shipped weights name their data."""
+    import hashlib
+
+    h = hashlib.sha256()
+    for name in names:
+        h.update(name.encode())
+        h.update((annotations / (name.rsplit(".", 1)[0] + ".json")).read_bytes())
+    return h.hexdigest()
 
 
 def _version(module: str) -> str | None:

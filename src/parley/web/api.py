@@ -5,6 +5,10 @@ for full-text search results, which are not counted); `format=csv` or `format=js
 filtered list instead (or `limit` rows of it when a limit is given). Dates are ISO strings; `from` and
 `to` compare with an item's own date, else its report's publication date. The OpenAPI document is at
 /api/v1/openapi.json.
+
+Parameters are checked before any query runs (web/params.py): `offset` and other integers are bounded,
+dates must be real calendar dates, full-text queries have at most 500 characters and 32 words; anything
+else is a 422 naming the parameter.
 """
 
 from __future__ import annotations
@@ -13,11 +17,13 @@ from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from pydantic import AfterValidator
 
 from parley.store.base import Store
 from parley.web import queries as Q
 from parley.web.app import Stores
 from parley.web.downloads import MAX_ROWS, download
+from parley.web.params import MAX_COUNT, MAX_OFFSET, MAX_QUERY_CHARS, MAX_QUERY_TERMS, iso_date, search_text
 
 router = APIRouter(prefix="/api/v1", tags=["v1"])
 
@@ -26,9 +32,12 @@ Format = Literal["json", "csv", "jsonl"]
 FormatQ = Annotated[Format, Query(description="json (one page), or csv / jsonl: download the whole filtered list")]
 LimitQ = Annotated[int | None, Query(ge=1, le=MAX_ROWS, description="rows: a page (json, at most 500, default"
                                                                    " 50) or a download's cap")]
-OffsetQ = Annotated[int, Query(ge=0, description="rows to skip")]
-FromQ = Annotated[str | None, Query(alias="from", pattern=DATE, description="earliest date, YYYY[-MM[-DD]]")]
-ToQ = Annotated[str | None, Query(alias="to", pattern=DATE, description="latest date, YYYY[-MM[-DD]]")]
+OffsetQ = Annotated[int, Query(ge=0, le=MAX_OFFSET, description="rows to skip")]
+FromQ = Annotated[str | None, Query(alias="from", pattern=DATE, description="earliest date, YYYY[-MM[-DD]]"),
+                  AfterValidator(iso_date)]
+ToQ = Annotated[str | None, Query(alias="to", pattern=DATE, description="latest date, YYYY[-MM[-DD]]"),
+                AfterValidator(iso_date)]
+SEARCH_BOUNDS = f"at most {MAX_QUERY_CHARS} characters and {MAX_QUERY_TERMS} words"
 MAX_PAGE = 500
 
 
@@ -132,7 +141,8 @@ def network(request: Request,
             types: Annotated[list[str] | None, Query(description="event types (repeatable); default "
                                                                  + ", ".join(Q.CONTACT_TYPES))] = None,
             date_from: FromQ = None, date_to: ToQ = None,
-            min_weight: Annotated[int, Query(ge=1, description="fewest shared events an edge needs")] = 1,
+            min_weight: Annotated[int, Query(ge=1, le=MAX_COUNT, description="fewest shared events an edge needs")
+                                  ] = 1,
             limit: LimitQ = None, offset: OffsetQ = 0, format: FormatQ = "json") -> Any:
     chosen = types or list(Q.CONTACT_TYPES)
     stores = stores_of(request)
@@ -199,21 +209,27 @@ def positions_matrix(request: Request,
 @router.get("/proposals", summary="Peace plans: ordered steps, proposer and the parties' reactions")
 def proposals(request: Request,
               proposer: Annotated[str | None, Query(description="actor id or name")] = None,
-              q: Annotated[str | None, Query(description="text the plan's name or evidence contains")] = None,
+              q: Annotated[str | None, Query(max_length=MAX_QUERY_CHARS,
+                                             description="text the plan's name or evidence contains")] = None,
               limit: LimitQ = None, offset: OffsetQ = 0, format: FormatQ = "json") -> Any:
     return listing(request, "proposals", format, limit, offset, lambda s, n, o: Q.proposals(s, proposer, q, n, o),
                    default_limit=20)
 
 
 @router.get("/quotes", summary="Full-text search over quotes, optionally by speaker")
-def quotes(request: Request, q: Annotated[str, Query(description="words to find (all of them)")] = "",
+def quotes(request: Request,
+           q: Annotated[str, Query(max_length=MAX_QUERY_CHARS, description=f"words to find (all of them);"
+                                                                         f" {SEARCH_BOUNDS}"),
+                        AfterValidator(search_text)] = "",
            speaker: Annotated[str | None, Query(description="actor id or name")] = None,
            limit: LimitQ = None, offset: OffsetQ = 0, format: FormatQ = "json") -> Any:
     return listing(request, "quotes", format, limit, offset, lambda s, n, o: Q.search_quotes(s, q, speaker, n, o))
 
 
 @router.get("/documents", summary="Reports: full-text search (q) or newest first, with filters")
-def documents(request: Request, q: Annotated[str | None, Query(description="words to find")] = None,
+def documents(request: Request,
+              q: Annotated[str | None, Query(max_length=MAX_QUERY_CHARS, description=f"words to find; {SEARCH_BOUNDS}"),
+                           AfterValidator(search_text)] = None,
               source: Annotated[str | None, Query(description="text the source or URL contains")] = None,
               date_from: FromQ = None, date_to: ToQ = None, limit: LimitQ = None, offset: OffsetQ = 0,
               format: FormatQ = "json") -> Any:
@@ -231,8 +247,9 @@ def document(request: Request, doc_id: str) -> dict[str, Any]:
 
 
 @router.get("/actors", summary="Actors with their activity counts")
-def actors(request: Request, q: Annotated[str | None, Query(description="text the name, id or an alias"
-                                                                       " contains")] = None,
+def actors(request: Request, q: Annotated[str | None, Query(max_length=MAX_QUERY_CHARS,
+                                                           description="text the name, id or an alias contains")
+                                          ] = None,
            type: Annotated[Literal["PERSON", "ORG", "COUNTRY", "GROUP"] | None, Query()] = None,
            limit: LimitQ = None, offset: OffsetQ = 0, format: FormatQ = "json") -> Any:
     return listing(request, "actors", format, limit, offset, lambda s, n, o: Q.list_actors(s, q, type, n, o))

@@ -6,7 +6,11 @@
 Pages are rendered on the server (Jinja2, autoescaped) and read fine with JavaScript off; the charts and
 the contact network are drawn in the browser from the JSON API by libraries installed with npm into
 `web/node_modules` (`npm ci --prefix src/parley/web`) and served from here, never from a CDN. Without
-node_modules the pages still work, only the charts are missing.
+node_modules the pages still work, only the charts are missing; the vendor folders are looked up on every
+request, so an `npm ci` run while the server is up takes effect without a restart.
+
+HEAD is answered like GET without the body, on every path. Errors are JSON under /api/ and the HTML
+error page everywhere else.
 
 Each worker thread gets its own store connection (SQLite connections are not shared across threads);
 all of them are closed when the app shuts down.
@@ -19,13 +23,15 @@ import os
 import threading
 from collections.abc import AsyncIterator, Callable, Hashable, Iterator
 from contextlib import asynccontextmanager, contextmanager
+from http import HTTPStatus
 from pathlib import Path
 from typing import TypeVar
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from starlette.datastructures import Headers, MutableHeaders
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.trustedhost import TrustedHostMiddleware
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -144,6 +150,48 @@ class Guard:
         return wrapped
 
 
+class HeadAsGet:
+    """HEAD runs the GET handler and drops the body (RFC 9110 9.3.2).
+
+    FastAPI routes declared with @get answer HEAD with 405, which breaks link checkers and monitors;
+    doing it here covers every page, API path and static file at once. The headers, Content-Length
+    included, are those of the GET."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            await self.app(scope, receive, send)
+            return
+
+        async def without_body(message: Message) -> None:
+            if message["type"] == "http.response.body":
+                if message.get("more_body", False):
+                    return
+                message = {"type": "http.response.body", "body": b"", "more_body": False}
+            await send(message)
+
+        await self.app({**scope, "method": "GET"}, receive, without_body)
+
+
+class VendorFiles(StaticFiles):
+    """An npm package's folder, which may not exist yet: looked up per request, a 404 while missing.
+
+    Plain StaticFiles checks its folder once, on the first request, and fails with a 500 if it is
+    absent; mounting only the folders present at startup meant charts stayed 404 after `npm ci`."""
+
+    def __init__(self, directory: Path) -> None:
+        super().__init__(directory=directory, check_dir=False)
+
+    async def check_config(self) -> None:
+        return None
+
+
+def is_api(path: str) -> bool:
+    return path.startswith("/api/")
+
+
 def create_app(db: str, token: str | None = None, allowed_hosts: list[str] | None = None,
                cache_ttl: float | None = None) -> FastAPI:
     """The web app over the database at `db` (SQLite path or postgresql:// URL).
@@ -181,13 +229,31 @@ def create_app(db: str, token: str | None = None, allowed_hosts: list[str] | Non
     app.state.token = token
     app.include_router(api.router)
     app.include_router(pages.router)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        # one format per audience: API clients parse JSON, a browser on a page path gets a page
+        if is_api(request.url.path):
+            return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers)
+        try:
+            phrase = HTTPStatus(exc.status_code).phrase
+        except ValueError:
+            phrase = "Error"
+        message = {404: "No such page.", 405: "This page cannot be used that way."}.get(exc.status_code,
+                                                                                       str(exc.detail))
+        response = pages.render(request, "error.html", status=exc.status_code, title=phrase, message=message)
+        for key, value in (exc.headers or {}).items():
+            response.headers[key] = value
+        return response
+
     for package, folder in VENDOR.items():
-        path = NODE_MODULES / package / folder
-        if path.is_dir():
-            app.mount(f"/static/vendor/{package}", StaticFiles(directory=path), name=f"vendor-{package}")
+        # mounted whether or not the folder exists yet (see VendorFiles)
+        app.mount(f"/static/vendor/{package}", VendorFiles(NODE_MODULES / package / folder),
+                  name=f"vendor-{package}")
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     if "*" not in allowed_hosts:
         app.add_middleware(TrustedHostMiddleware, allowed_hosts=allowed_hosts)
+    app.add_middleware(HeadAsGet)
     app.add_middleware(Guard, token=token)  # outermost: its headers go on every response
     return app
 

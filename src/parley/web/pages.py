@@ -8,12 +8,11 @@ piece of text itself.
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlencode, urlsplit
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, HTTPException, Request
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.templating import Jinja2Templates
@@ -22,9 +21,9 @@ from parley.records import PLOVER_TYPES, POSITION_KINDS
 from parley.web import queries as Q
 from parley.web.app import Stores, vendor_available
 from parley.web.evidence import KIND_NAMES, highlight, snippet_html
+from parley.web.params import MAX_OFFSET, iso_date, search_text
 
 router = APIRouter(include_in_schema=False)
-DATE = re.compile(r"\d{4}(-\d{2}(-\d{2})?)?")
 PAGE = 50
 
 
@@ -69,11 +68,24 @@ def args(request: Request, name: str) -> list[str]:
 
 
 def date_arg(request: Request, name: str) -> str | None:
+    """A date filter from a form: one that is not a real date is left out (the page still renders)."""
     value = arg(request, name)
-    return value if value and DATE.fullmatch(value) else None
+    try:
+        return iso_date(value)
+    except ValueError:
+        return None
 
 
-def int_arg(request: Request, name: str, default: int, lo: int = 0, hi: int = 10**9) -> int:
+def search_arg(request: Request, name: str = "q") -> str | None:
+    """Full-text search words; too long a query is a 422 page saying the bound (see web/params.py)."""
+    value = arg(request, name)
+    try:
+        return search_text(value)
+    except ValueError as exc:
+        raise HTTPException(422, str(exc)) from None
+
+
+def int_arg(request: Request, name: str, default: int, lo: int = 0, hi: int = MAX_OFFSET) -> int:
     try:
         return max(lo, min(hi, int(request.query_params.get(name, default))))
     except ValueError:
@@ -204,7 +216,7 @@ def plans(request: Request) -> Response:
 
 @router.get("/quotes", response_class=HTMLResponse)
 def quotes(request: Request) -> Response:
-    q = arg(request, "q") or ""
+    q = search_arg(request) or ""
     speaker = arg(request, "speaker")
     offset = int_arg(request, "offset", 0)
     with stores_of(request).use() as store:
@@ -218,7 +230,7 @@ def quotes(request: Request) -> Response:
 @router.get("/documents", response_class=HTMLResponse)
 def documents(request: Request) -> Response:
     offset = int_arg(request, "offset", 0)
-    q = arg(request, "q")
+    q = search_arg(request)
     with stores_of(request).use() as store:
         page = Q.list_documents(store, q, arg(request, "source"), date_arg(request, "from"),
                                 date_arg(request, "to"), PAGE, offset)
