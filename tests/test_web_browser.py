@@ -117,7 +117,16 @@ def test_overview(page, server):
     clean(page)
 
 
+def needs_vendor(package: str) -> None:
+    """The charts are drawn by npm packages that are optional: without them there is nothing to wait for."""
+    from parley.web.app import vendor_available
+
+    if not vendor_available()[package]:
+        pytest.skip(f"{package} not installed: npm ci --prefix src/parley/web")
+
+
 def test_timeline_draws_its_chart(page, server):
+    needs_vendor("chart.js")
     page.goto(server + "/timeline")
     page.wait_for_selector("#timeline-chart.ready canvas")
     assert page.locator("table.items tbody tr").count() >= 10
@@ -135,6 +144,7 @@ def test_timeline_draws_its_chart(page, server):
 
 
 def test_network_graph_and_edge(page, server):
+    needs_vendor("cytoscape")
     page.goto(server + "/network")
     page.wait_for_selector("#network-graph.ready canvas")
     page.wait_for_timeout(300)

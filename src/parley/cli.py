@@ -4,6 +4,9 @@
     parley brief                   a terminal briefing per party: positions, quotes, contacts, sources
     parley export --format jsonl   the record as JSONL (stdout), or csv / parquet tables in --out DIR
     parley eval --gold DIR         precision / recall / F1 per task against gold annotations
+    parley eval --cv K             K-fold cross-validation of the learned models over the annotations
+    parley train                   fit the learned event / position models; weights into the package
+    parley annotations             validate the project's annotations; convert gold files to and from them
     parley serve                   the web app and JSON API on http://127.0.0.1:8000
     parley kb --find NAME          check the knowledge base and look actors up
 

@@ -351,6 +351,7 @@ def run(paths: Iterable[str], store, pipeline: Pipeline, progress: bool = True, 
         for item in iter_inputs(paths, max_bytes=max_bytes):
             if isinstance(item, RawDocument) and store.is_current(document_id(item.source), item.content_hash):
                 summary.unchanged += 1
+                bar.update(1)  # passed over, but counted: the bar's total is every input
                 continue
             yield item
 

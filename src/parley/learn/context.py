@@ -254,22 +254,7 @@ class GoldActors:
         return any(self.same(g, actor_id) for g in gold_ids)
 
 
-# -- anchors: one token per clause a record can hang on ----------------------------------------------------------
-ANCHOR_POS = {"VERB", "NOUN", "ADJ", "AUX"}
-
-
-def is_anchor(tok) -> bool:
-    return tok.pos_ in ANCHOR_POS and not tok.is_stop or tok.pos_ == "VERB"
-
-
-def anchor_of(ctx: Context, start: int, end: int):
-    """The token a gold record's evidence hangs on: the syntactic root of its span."""
-    span = ctx.rd.doc.char_span(start, end, alignment_mode="expand")
-    if span is None or not len(span):
-        return None
-    return span.root
-
-
+# -- how an actor stands to the word that carries an act -------------------------------------------------------
 def _subject_of(tok):
     """The subject that governs a token's clause: its own, or an ancestor's through xcomp/conj/aux chains
     ('Russia refused to recognise': Russia recognises nothing, but it is the one refusing)."""
@@ -286,58 +271,6 @@ def _subject_of(tok):
     return None
 
 
-def anchor_features(ctx: Context, tok, cues: Cues | None) -> dict[str, float]:
-    lemma = tok.lemma_.lower()
-    f: dict[str, float] = {"bias": 1.0, "lem:" + lemma: 1.0, "pos:" + tok.pos_: 1.0, "dep:" + tok.dep_: 1.0,
-                           "lemdep:" + lemma + ":" + tok.dep_: 1.0}
-    if tok.head.i != tok.i:
-        f["head:" + tok.head.lemma_.lower()] = 1.0
-        f["headdep:" + tok.dep_ + ":" + tok.head.lemma_.lower()] = 1.0
-    else:
-        f["is_root"] = 1.0
-    for c in tok.children:
-        if c.dep_ in {"neg"}:
-            f["neg"] = 1.0
-        elif c.dep_ in {"aux", "auxpass"}:
-            f["aux:" + c.lower_] = 1.0
-        elif c.dep_ == "prep":
-            f["prep:" + c.lower_] = 1.0
-        elif c.dep_ in {"dobj", "nsubj", "nsubjpass", "attr", "xcomp", "ccomp", "acomp", "prt", "amod", "compound"}:
-            f["c:" + c.dep_ + ":" + c.lemma_.lower()] = 1.0
-            if c.i in ctx.rd.by_token:
-                f["cact:" + c.dep_] = 1.0
-    node = tok
-    for _ in range(4):  # conditional or modal context above the token
-        if any(c.dep_ == "mark" and c.lower_ in CONDITIONALS for c in node.children):
-            f["cond"] = 1.0
-        if any(c.dep_ == "aux" and c.lower_ in MODALS for c in node.children):
-            f["modal_above"] = 1.0
-        if node.head.i == node.i:
-            break
-        node = node.head
-    subj = _subject_of(tok)
-    if subj is not None:
-        a = ctx.rd.actor_of(subj)
-        f["subj:" + (ctx.rd.actors[a].type if a and a in ctx.rd.actors else "none")] = 1.0
-    if cues is not None:
-        for etype in cues.lemma_types.get(lemma, ()):
-            f["trig:" + etype] = 1.0
-    for q in ctx.quotes:
-        if q.start <= tok.idx < q.end:
-            f["in_quote:" + q.quote_kind] = 1.0
-        if q.cue and tok.idx >= q.end and tok.text == q.cue.split()[-1] and tok.idx - q.end < 60:
-            f["is_cue"] = 1.0
-    sent = ctx.rd.sent_at(tok.i)
-    if sent.start_char < ctx.title_end:
-        f["title"] = 1.0
-    if tok.has_vector and tok.doc.tensor.size:
-        vec = tok.doc.tensor[tok.i]
-        norm = float((vec ** 2).sum()) ** 0.5 or 1.0
-        for k, v in enumerate(vec / norm):
-            f[f"d{k}"] = float(v)
-    return f
-
-
 def role_candidates(ctx: Context, tok) -> dict[str, dict[str, float]]:
     """Actors of the anchor's sentence (and quote speakers there), each with how it stands to the anchor."""
     sent = ctx.rd.sent_at(tok.i)
@@ -352,7 +285,8 @@ def role_candidates(ctx: Context, tok) -> dict[str, dict[str, float]]:
         f = out.setdefault(a, {"cand": 1.0})
         h = ctx.rd.doc[span.tok_start:span.tok_end].root
         node = h
-        while node.dep_ in {"compound", "appos", "amod", "nmod", "poss"} and node.head.i != node.i and node.head.i != tok.i:
+        while (node.dep_ in {"compound", "appos", "amod", "nmod", "poss"} and node.head.i != node.i
+               and node.head.i != tok.i):
             node = node.head
         if node.head.i == tok.i:
             f["rel:" + node.dep_] = 1.0
