@@ -13,8 +13,8 @@ Two measurements over the same articles, each in its own process (so peak RSS is
               extract quotes, events, positions and proposals; no store.
 
 The corpus is read once (parley.ingest.iter_inputs, or plain .txt/.html reading where that is not
-available) and repeated to reach --docs; each repetition is cleaned as a fresh batch, so a copy does
-not make the previous copy's lines look like site furniture. --synthetic instead builds distinct
+available) and repeated to reach --docs (cleaning is per document, so a copy is cleaned as its original
+was). --synthetic instead builds distinct
 articles from shuffled paragraphs of the corpus.
 
 Each phase times one pass without tracing (articles/second, peak RSS from getrusage), then, unless
@@ -118,7 +118,6 @@ def measure(run: Callable[[], int], trace: bool) -> dict[str, Any]:
 
 
 def phase_parley(args: argparse.Namespace) -> dict[str, Any]:
-    from parley.clean import LineRepetition
     from parley.pipeline import Pipeline
 
     t0 = time.perf_counter()
@@ -131,7 +130,6 @@ def phase_parley(args: argparse.Namespace) -> dict[str, Any]:
 
     def stream() -> Iterable[RawDocument]:
         for batch in passes:
-            pipeline.repetition = LineRepetition()  # each pass is a fresh batch
             yield from batch
 
     def run() -> int:

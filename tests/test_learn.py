@@ -178,3 +178,25 @@ def test_cli_train_and_cv_need_their_data(tmp_path):
 
     assert main(["train", "--annotations", str(tmp_path), "--texts", str(tmp_path)]) == 1
     assert main(["eval", "--cv", "1"]) == 2
+
+
+@needs(SHARED / "bench" / "polnear" / "data" / "dev")
+def test_shipped_quote_model_never_saw_polnear_dev():
+    import gzip
+
+    from parley.learn.train import WEIGHTS
+
+    with gzip.open(WEIGHTS / "quotes.json.gz") as fh:
+        config = json.loads(fh.read())["config"]
+    dev = {p.stem for p in (SHARED / "bench" / "polnear" / "data" / "dev" / "text").iterdir()}
+    assert config["data"] == "PolNeAR train" and config["seed"] == 13
+    assert config["articles"] and not set(config["articles"]) & dev
+
+
+def test_learned_quotes_are_opt_in(monkeypatch):
+    from parley.learn.train import learned_quotes
+
+    monkeypatch.delenv("PARLEY_QUOTES", raising=False)
+    assert not learned_quotes()
+    monkeypatch.setenv("PARLEY_QUOTES", "learned")
+    assert learned_quotes()

@@ -340,6 +340,9 @@ def build_parser() -> argparse.ArgumentParser:
                                                 " the ones Parley loads)")
     p.add_argument("--config", metavar="FILE", help='JSON overrides, e.g. {"events": {"type_threshold": 0.4}}')
     p.add_argument("--limit", type=int, metavar="N", help="only the first N annotated articles")
+    p.add_argument("--polnear", metavar="DIR", help="also train the quote model on PolNeAR's train split"
+                                                    " (../shared/bench/polnear; minutes)")
+    p.add_argument("--polnear-limit", type=int, metavar="N", help="a seeded sample of N PolNeAR train articles")
     p.set_defaults(func=lambda args: cmd_train(args, _pipeline(args, learned=False)))
 
     p = command("annotations", "check the project's annotations, or convert gold files to and from them", [])

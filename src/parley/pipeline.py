@@ -221,6 +221,8 @@ class Pipeline:
         events, positions = ctx.rule_events, ctx.rule_positions
         if self.learned is not None:  # trained components read the rules' outputs and decide
             events, positions = self.learned.events(ctx), self.learned.positions(ctx)
+            if self.learned.quotes is not None:  # after them: they were trained on the rules' quotes
+                quotes = self.learned.quotes(resolved, ctx.quotes)
         used = {m.actor for m in resolved.mentions()} | {q.speaker for q in quotes if q.speaker} | {
             a for e in events for a in e.source + e.target} | {p.actor for p in positions} | {
             p.proposer for p in proposals if p.proposer}

@@ -49,6 +49,15 @@ def cmd_train(args: argparse.Namespace, pipeline) -> int:
     print(f"trained on {len(record['articles'])} articles, {record['examples']['gold_events']} events, "
           f"{record['examples']['gold_positions']} positions in {record['seconds']['prepare']} s + "
           f"{record['seconds']['fit']} s; weights in {out}", file=sys.stderr)
+    if args.polnear:
+        from parley.learn.quotes import train_quotes
+
+        polnear = Path(args.polnear)
+        if not polnear.is_dir():
+            raise LearnError(f"--polnear: no folder {polnear}")
+        print(f"training the quote model on PolNeAR train ({polnear}); takes minutes", file=sys.stderr)
+        q = train_quotes(pipeline, polnear, out, limit=args.polnear_limit)
+        print(f"quotes: trained on {q['train_articles']} PolNeAR train articles; weights in {out}", file=sys.stderr)
     return 0
 
 
@@ -57,7 +66,13 @@ def cmd_cv(args: argparse.Namespace, pipeline, scorer_path: Path) -> int:
     from parley.learn.train import cross_validate, print_cv
 
     ann, texts = _paths(args)
-    report = cross_validate(pipeline, ann, texts, load_scorer(scorer_path), k=args.cv, config=_config(args))
+    from parley.learn.quotes import load_quote_model
+    from parley.learn.train import WEIGHTS, learned_quotes
+
+    # PARLEY_QUOTES=learned: the quote model too (trained on PolNeAR train, never on these articles)
+    quotes = load_quote_model(WEIGHTS) if learned_quotes() else None
+    report = cross_validate(pipeline, ann, texts, load_scorer(scorer_path), k=args.cv, config=_config(args),
+                            quotes=quotes)
     if args.json:
         print(json.dumps(report, indent=1))
     else:

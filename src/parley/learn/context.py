@@ -34,16 +34,33 @@ class Cues:
         for etype, spec in kb.table("event_triggers").items():
             for lemma in list(spec.get("verbs", [])) + list(spec.get("nouns", [])):
                 self.lemma_types.setdefault(lemma, set()).add(etype)
-        self.kinds = [(entry["kind"], [re.compile(p, re.I) for p in entry["patterns"]])
+        # one alternation per kind and topic: a search per pattern was most of the models' reading time
+        self.kinds = [(entry["kind"], [_alternation(entry["patterns"])])
                       for entry in kb.lexicon.get("position_cues") or []]
-        self.topics = [(topic, [re.compile(p, re.I) for p in patterns])
-                       for topic, patterns in kb.table("topics").items()]
+        self.topics = [(topic, [_alternation(patterns)]) for topic, patterns in kb.table("topics").items()]
 
     @classmethod
     def of(cls, kb) -> Cues:
         if id(kb) not in cls._cache:
             cls._cache[id(kb)] = cls(kb)
         return cls._cache[id(kb)]
+
+
+def _alternation(patterns: list[str]) -> re.Pattern[str]:
+    try:
+        return re.compile("|".join(f"(?:{p})" for p in patterns), re.I)
+    except re.error:  # patterns that cannot share one expression (repeated group names) stay apart
+        return _Any([re.compile(p, re.I) for p in patterns])
+
+
+class _Any:
+    """Several patterns searched one after another, for `_alternation`'s fallback."""
+
+    def __init__(self, parts: list[re.Pattern[str]]) -> None:
+        self.parts = parts
+
+    def search(self, text: str):
+        return next((m for p in self.parts if (m := p.search(text))), None)
 
 
 @dataclass
@@ -57,6 +74,8 @@ class Context:
     rule_positions: list[Position]
     sentences: list[Span] = field(default_factory=list)
     title_end: int = 0
+    _features: dict[int, dict[str, float]] = field(default_factory=dict, repr=False)
+    _candidates: dict[int, dict[str, dict[str, float]]] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         self.sentences = [s for s in self.rd.doc.sents if s.text.strip()]
@@ -86,6 +105,12 @@ class Context:
 
     # -- sentence features ---------------------------------------------------------------------------------
     def sentence_features(self, i: int) -> dict[str, float]:
+        """Features of sentence i (computed once: the event and the position models read the same ones)."""
+        if i not in self._features:
+            self._features[i] = self._sentence_features(i)
+        return self._features[i]
+
+    def _sentence_features(self, i: int) -> dict[str, float]:
         sent = self.sentences[i]
         f: dict[str, float] = {"bias": 1.0}
         lemmas = [t.lemma_.lower() for t in sent if not (t.is_punct or t.is_space)]
@@ -116,11 +141,12 @@ class Context:
                     f["trig:" + etype] = 1.0
                     if any(c.dep_ == "neg" for c in t.children):
                         f["trigneg:" + etype] = 1.0
+            stext = self.rd.document.text[sent.start_char:sent.end_char]  # Span.text rebuilds it per call
             for kind, patterns in cues.kinds:
-                if any(p.search(sent.text) for p in patterns):
+                if any(p.search(stext) for p in patterns):
                     f["ck:" + kind] = 1.0
             for topic, patterns in cues.topics:
-                if any(p.search(sent.text) for p in patterns):
+                if any(p.search(stext) for p in patterns):
                     f["ct:" + topic] = 1.0
         if sent.has_vector:  # the model's own context vectors: similar wording, similar label
             vec = sent.doc.tensor[sent.start:sent.end].mean(axis=0) if sent.doc.tensor.size else sent.vector
@@ -151,7 +177,13 @@ class Context:
 
     # -- actor candidates ----------------------------------------------------------------------------------
     def candidates(self, i: int) -> dict[str, dict[str, float]]:
-        """Actors that may hold, do or suffer what sentence i says, each with its features."""
+        """Actors that may hold, do or suffer what sentence i says, each with its features (a fresh copy:
+        callers add their own features to it)."""
+        if i not in self._candidates:
+            self._candidates[i] = self._find_candidates(i)
+        return {a: dict(f) for a, f in self._candidates[i].items()}
+
+    def _find_candidates(self, i: int) -> dict[str, dict[str, float]]:
         sent = self.sentences[i]
         out: dict[str, dict[str, float]] = {}
         quotes = self.quotes_in(sent)

@@ -323,6 +323,10 @@ class Featuriser:
             if cue_subj is not None and t.i == cue_subj.i:
                 f["cue_subj"] = 1.0
                 f["cue_subj_shape:" + cand.shape] = 1.0
+                # PolNeAR marks the pronoun itself ('he said', 'who told') as the source, not its antecedent
+                f["cue_subj_pos:" + t.pos_] = 1.0
+                if t.pos_ == "PRON":
+                    f["cue_subj_pron:" + t.lower_] = 1.0
             if cue is not None:
                 if t.head.i == cue.i:
                     f["cue_child:" + t.dep_] = 1.0

@@ -89,10 +89,12 @@ def fit(prepared: list[Prepared], config: dict[str, Any] | None = None) -> tuple
             PositionModel.train(po, config.get("positions"), seed=SEED))
 
 
-def predict(prepared: Prepared, events: EventModel, positions: PositionModel) -> DocumentResult:
+def predict(prepared: Prepared, events: EventModel, positions: PositionModel, quotes=None) -> DocumentResult:
     r = prepared.result
-    return DocumentResult(document=r.document, actors=r.actors, mentions=r.mentions, quotes=r.quotes,
-                          events=events(prepared.ctx), positions=positions(prepared.ctx), proposals=r.proposals)
+    ctx = prepared.ctx
+    return DocumentResult(document=r.document, actors=r.actors, mentions=r.mentions,
+                          quotes=quotes(ctx.rd, ctx.quotes) if quotes is not None else r.quotes,
+                          events=events(ctx), positions=positions(ctx), proposals=r.proposals)
 
 
 # -- parley train ---------------------------------------------------------------------------------------------
@@ -145,10 +147,11 @@ def _version(module: str) -> str | None:
 
 @dataclass
 class Learned:
-    """The trained components the extract stage calls."""
+    """The trained components the extract stage calls (quotes: None until trained on PolNeAR)."""
 
     events: EventModel
     positions: PositionModel
+    quotes: Any = None  # parley.learn.quotes.QuoteModel
 
 
 def load_learned(weights: Path | None = None) -> Learned | None:
@@ -160,10 +163,22 @@ def load_learned(weights: Path | None = None) -> Learned | None:
     ev, po = weights / EVENTS_FILE, weights / POSITIONS_FILE
     if not (ev.is_file() and po.is_file()):
         return None
+    from parley.learn.quotes import load_quote_model
+
     ev_models, ev_config = load_models(ev)
     po_models, po_config = load_models(po)
+    # the quote model is opt-in: trained on PolNeAR's convention (every attribution, beliefs included), it
+    # gains there but costs quotes F1 on the project's own gold convention (README, "Measured")
+    quotes = load_quote_model(weights) if learned_quotes() else None
     return Learned(EventModel(ev_models, ev_config.get("events", {})),
-                   PositionModel(po_models, po_config.get("positions", {})))
+                   PositionModel(po_models, po_config.get("positions", {})), quotes)
+
+
+def learned_quotes() -> bool:
+    """Whether the learned quote model replaces the rules' quotes: PARLEY_QUOTES=learned."""
+    import os
+
+    return os.environ.get("PARLEY_QUOTES", "rules").strip().lower() == "learned"
 
 
 # -- parley eval --cv K ---------------------------------------------------------------------------------------
@@ -210,9 +225,11 @@ def folds(names: list[str], k: int, seed: int = SEED) -> list[list[str]]:
 
 
 def cross_validate(pipeline, annotations: Path, texts: Path, scorer, k: int = 5,
-                   config: dict[str, Any] | None = None, prepared: list[Prepared] | None = None) -> dict[str, Any]:
+                   config: dict[str, Any] | None = None, prepared: list[Prepared] | None = None,
+                   quotes=None) -> dict[str, Any]:
     """K-fold cross-validation: for each fold, fit on the other folds and score the fold's articles.
 
+    `quotes`, the quote model (trained on PolNeAR, never on these articles), is applied as shipped.
     Also scores the rules alone on the same articles, so the learned models' gain is measured, not assumed."""
     t0 = time.perf_counter()
     prepared = prepared if prepared is not None else prepare(pipeline, load_articles(annotations, texts), texts)
@@ -222,7 +239,7 @@ def cross_validate(pipeline, annotations: Path, texts: Path, scorer, k: int = 5,
         held = [by_name[n] for n in fold]
         train_part = [p for n, p in by_name.items() if n not in set(fold)]
         ev, po = fit(train_part, config)
-        for task, counts in score(scorer, held, [predict(p, ev, po) for p in held]).items():
+        for task, counts in score(scorer, held, [predict(p, ev, po, quotes) for p in held]).items():
             t = learned.setdefault(task, [0, 0, 0, 0])
             for i, c in enumerate(counts):
                 t[i] += c
