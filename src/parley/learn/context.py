@@ -239,6 +239,17 @@ class Context:
         return out
 
 
+def concatenate(cls, parts: list):
+    """One examples record (a dataclass of parallel lists) holding every part's lists, in order."""
+    from dataclasses import fields
+
+    out = cls(*([] for _ in fields(cls)))
+    for part in parts:
+        for f in fields(cls):
+            getattr(out, f.name).extend(getattr(part, f.name))
+    return out
+
+
 def conjoin(features: dict[str, float], tag: str) -> dict[str, float]:
     """The features alone and each joined with `tag` (the event type), so roles can depend on the type."""
     out = dict(features)

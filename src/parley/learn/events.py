@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from parley.learn.context import Context, Cues, GoldActors, conjoin, role_candidates
+from parley.learn.context import Context, Cues, GoldActors, concatenate, conjoin, role_candidates
 from parley.learn.linear import LinearModel
 from parley.records import PLOVER_TYPES, Event, content_hash
 from parley.resolve.time import resolve_time
@@ -75,11 +75,7 @@ def role_features(ctx: Context, i: int, etype: str) -> dict[str, dict[str, float
 
 
 def merge(parts: list[EventExamples]) -> EventExamples:
-    out = EventExamples([], [], [], [], [])
-    for p in parts:
-        for name in ("sentences", "types", "roles", "sources", "targets"):
-            getattr(out, name).extend(getattr(p, name))
-    return out
+    return concatenate(EventExamples, parts)
 
 
 class EventModel:
@@ -147,5 +143,8 @@ class EventModel:
             # where a rule read an act of the same type in the same sentence, its reading (trigger, roles from
             # the parse) is kept and the model's dropped; the model adds what the rules did not read
             ruled = {(e.start, e.type) for e in ctx.rule_events}
-            events = [e for e in events if (e.start, e.type) not in ruled] + list(ctx.rule_events)
+            added = [e for e in events if (e.start, e.type) not in ruled]
+            # in text order, a sentence's rule reading before the model's additions: a reader of "the
+            # sentence's event" gets the reading from an exact cue first
+            events = sorted(list(ctx.rule_events) + added, key=lambda e: (e.start, e not in ctx.rule_events))
         return events

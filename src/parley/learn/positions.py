@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from parley.learn.context import Context, GoldActors, conjoin
+from parley.learn.context import Context, GoldActors, concatenate, conjoin
 from parley.learn.linear import LinearModel
 from parley.records import POSITION_KINDS, TOPICS, Position, content_hash
 
@@ -50,11 +50,7 @@ def examples(ctx: Context, gold: dict[str, Any]) -> PositionExamples:
 
 
 def merge(parts: list[PositionExamples]) -> PositionExamples:
-    out = PositionExamples([], [], [], [], [])
-    for p in parts:
-        for name in ("sentences", "kinds", "topics", "holders", "is_holder"):
-            getattr(out, name).extend(getattr(p, name))
-    return out
+    return concatenate(PositionExamples, parts)
 
 
 class PositionModel:

@@ -71,6 +71,9 @@ class ArticleExamples:
     n_tokens: int
     speaker_x: list[dict[str, float]]
     speaker_y: list[bool]
+    # character spans, for the project's own annotations (scored by the shared scorer's span overlap)
+    keep_chars: list[tuple[int, int]] = field(default_factory=list)
+    gold_chars: list[tuple[int, int]] = field(default_factory=list)
 
 
 # -- candidates --------------------------------------------------------------------------------------------
@@ -664,3 +667,147 @@ def load_quote_model(weights: Path) -> QuoteModel | None:
         return None
     models, config = load_models(path)
     return QuoteModel(models, config.get("quotes", {}))
+
+
+# -- training on the project's own annotations -------------------------------------------------------------
+# The project's gold convention differs from PolNeAR's (a quote is a speech act's reported content, '"A," he
+# said, "B."' is two quotes, and the speaker is an actor named by the shared scorer's name keys), so the same
+# candidates and features are labelled by that convention instead: a candidate is kept when the scorer would
+# match it to a gold quote, and a speaker candidate is right when the scorer would accept the name it yields.
+OWN_DEFAULTS: dict[str, Any] = {
+    "own_label": "scorer",  # 'scorer': the scorer's span overlap; 'tokens': label_precision/label_coverage
+    "own_overlap": 0.5,  # the scorer's quote threshold: max(IoU, 0.8 x intersection / shorter span)
+    "threshold_grid": [0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7],
+}
+
+
+def char_overlap(a: tuple[int, int], b: tuple[int, int]) -> float:
+    """The shared scorer's span overlap on character offsets: interval IoU, or 0.8 of the shorter span's
+    share when one holds the other (score.py's `overlap` where both strings are found in the text)."""
+    inter = max(0, min(a[1], b[1]) - max(a[0], b[0]))
+    union = max(a[1], b[1]) - min(a[0], b[0])
+    shorter = min(a[1] - a[0], b[1] - b[0]) or 1
+    return max(inter / (union or 1), 0.8 * inter / shorter)
+
+
+def _speaker_keys(rd: ResolvedDoc, actor_id: str | None, phrase: str | None) -> set[str]:
+    """The names a predicted speaker is matched under: its actor's names and the phrase (the scorer's
+    `speaker_text` fallback), as parley.learn.context.GoldActors keys them."""
+    from parley.learn.context import name_keys
+
+    keys: set[str] = set()
+    actor = rd.actors.get(actor_id or "")
+    for n in [actor_id, phrase] + ([actor.name, *actor.aliases] if actor else []):
+        if n:
+            keys |= name_keys(n)
+    return keys
+
+
+def _lexicons(ctx: Any) -> tuple[set[str], set[str]]:
+    """The quote stage's cue lexicons, read from the KB the article was resolved with (a Prepared article
+    carries no pipeline, and the features must use the lexicons prediction will use)."""
+    resolver = ctx.rd.resolver
+    if resolver is None:
+        return set(), set()
+    return set(resolver.kb.words("speech_verbs")), set(resolver.kb.words("speech_nouns"))
+
+
+def examples_from_gold(ctx: Any, gold: dict[str, Any], config: dict[str, Any] | None = None,
+                       name: str | None = None) -> ArticleExamples:
+    """Keep and speaker examples of one annotated article (`ctx`: parley.learn.context.Context, `gold`: its
+    gold dict with quote offsets into the cleaned text, as parley.learn.train.prepare aligns them)."""
+    from parley.learn.context import GoldActors
+
+    cfg = {**DEFAULTS, **OWN_DEFAULTS, **(config or {})}
+    rd = ctx.rd
+    doc = rd.doc
+    gq = [q for q in gold.get("quotes", []) if q.get("start") is not None and q["end"] > q["start"]]
+    index = _char_index(doc)
+    gold_chars = [(q["start"], min(q["end"], len(doc.text))) for q in gq]
+    gold_tokens = [_token_set(doc, index, [c]) for c in gold_chars]
+    actors = GoldActors(gold.get("actors", []), rd)
+    fz = Featuriser(rd, ctx.quotes, *_lexicons(ctx))
+    ex = ArticleExamples(name or rd.document.id, [], [], [], gold_tokens, len(doc), [], [])
+    ex.gold_chars = gold_chars
+    for cand in candidates(rd, ctx.quotes, cfg["max_tokens"]):
+        span = doc[cand.tok_start:cand.tok_end]
+        chars = (span.start_char, span.end_char)
+        n = cand.tok_end - cand.tok_start
+        best, best_score = None, 0.0
+        for k, g in enumerate(gold_chars):
+            if cfg["own_label"] == "tokens":
+                shared = sum(1 for i in range(cand.tok_start, cand.tok_end) if i in gold_tokens[k])
+                ok = shared / n >= cfg["label_precision"] and \
+                    shared / max(1, len(gold_tokens[k])) >= cfg["label_coverage"]
+                value = shared / max(1, n + len(gold_tokens[k]))
+            else:
+                value = char_overlap(chars, g)
+                ok = value >= cfg["own_overlap"]
+            if ok and value > best_score:
+                best, best_score = k, value
+        ex.keep_x.append(fz.keep(cand))
+        ex.keep_spans.append((cand.tok_start, cand.tok_end))
+        ex.keep_chars.append(chars)
+        ex.keep_y.append(best is not None)
+        speaker = gq[best].get("speaker") if best is not None else None
+        if not speaker:
+            continue  # a quote with no gold speaker teaches nothing about who speaks
+        gold_keys = actors.gold.get(speaker) or set()
+        for who, f in fz.speaker_candidates(cand):
+            if isinstance(who, Quote):
+                keys = _speaker_keys(rd, who.speaker, who.speaker_text)
+            else:
+                keys = _speaker_keys(rd, speaker_actor(who, rd), speaker_phrase(who))
+            ex.speaker_x.append(f)
+            ex.speaker_y.append(bool(gold_keys & keys))
+    return ex
+
+
+def own_counts(ex: ArticleExamples, kept: Sequence[int], overlap: float = 0.5) -> tuple[int, int, int]:
+    """(matched, predicted, gold) quotes by the scorer's greedy one-to-one span matching."""
+    used: set[int] = set()
+    hits = 0
+    for g in ex.gold_chars:
+        for k in kept:
+            if k not in used and char_overlap(ex.keep_chars[k], g) >= overlap:
+                used.add(k)
+                hits += 1
+                break
+    return hits, len(kept), len(ex.gold_chars)
+
+
+def choose_threshold_own(model: QuoteModel, held: Sequence[ArticleExamples], grid: Sequence[float],
+                         overlap: float = 0.5) -> tuple[float, float]:
+    """The keep threshold with the best quote (span) F1, as the scorer counts it, on held-out articles."""
+    probs = [model.keep_probs(ex) for ex in held]
+    best = (0.5, -1.0)
+    for t in grid:
+        hit = pred = gold = 0
+        for ex, p in zip(held, probs):
+            h, pr, g = own_counts(ex, select(ex.keep_spans, p, t), overlap)
+            hit, pred, gold = hit + h, pred + pr, gold + g
+        prec, rec = hit / pred if pred else 0.0, hit / gold if gold else 0.0
+        f1 = 2 * prec * rec / (prec + rec) if prec + rec else 0.0
+        if f1 > best[1]:
+            best = (t, f1)
+    return best
+
+
+def fit_own(prepared: list, config: dict[str, Any] | None = None, seed: int = SEED,
+            extra: Sequence[ArticleExamples] = ()) -> QuoteModel:
+    """A quote model trained on annotated articles (parley.learn.train.Prepared), optionally with `extra`
+    examples (PolNeAR train's, from prepare_examples) in the training data. The keep threshold is chosen on
+    a seeded held-out share of the annotated articles only (it must suit the project's convention), then
+    the model is refitted on everything."""
+    cfg = {**DEFAULTS, **OWN_DEFAULTS, **(config or {})}
+    examples = [examples_from_gold(p.ctx, p.gold, cfg, p.article.name) for p in prepared]
+    verbs, nouns = _lexicons(prepared[0].ctx) if prepared else (set(), set())
+    lexicons = {"speech_verbs": verbs, "speech_nouns": nouns}
+    if cfg["holdout"] and len(examples) >= 5:
+        order = list(examples)
+        random.Random(seed).shuffle(order)
+        n_held = max(1, int(len(order) * cfg["holdout"]))
+        first = QuoteModel.train([*order[n_held:], *extra], cfg, seed, **lexicons)
+        cfg["keep_threshold"], cfg["holdout_f1"] = choose_threshold_own(
+            first, order[:n_held], cfg["threshold_grid"], cfg["own_overlap"])
+    return QuoteModel.train([*examples, *extra], cfg, seed, **lexicons)
