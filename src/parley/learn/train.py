@@ -239,7 +239,14 @@ def cross_validate(pipeline, annotations: Path, texts: Path, scorer, k: int = 5,
         held = [by_name[n] for n in fold]
         train_part = [p for n, p in by_name.items() if n not in set(fold)]
         ev, po = fit(train_part, config)
-        for task, counts in score(scorer, held, [predict(p, ev, po, quotes) for p in held]).items():
+        fold_quotes = quotes
+        if (config or {}).get("quotes", {}).get("train_own"):
+            # the quote model fitted on this fold's training articles (parley.learn.quotes.fit_own)
+            from parley.learn.quotes import fit_own
+
+            fold_quotes = fit_own(train_part, {k: v for k, v in config["quotes"].items() if k != "train_own"},
+                                  seed=SEED)
+        for task, counts in score(scorer, held, [predict(p, ev, po, fold_quotes) for p in held]).items():
             t = learned.setdefault(task, [0, 0, 0, 0])
             for i, c in enumerate(counts):
                 t[i] += c
