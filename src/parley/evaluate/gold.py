@@ -28,6 +28,22 @@ def load_scorer(path: Path) -> ModuleType:
     return module
 
 
+def add_counts(totals: dict[str, list[int]], counts: dict[str, tuple[int, ...]]) -> None:
+    """Add one document's per-task counts (the scorer's `score_doc`) into running totals."""
+    for task, values in counts.items():
+        t = totals.setdefault(task, [0, 0, 0, 0])
+        for i, c in enumerate(values):
+            t[i] += c
+
+
+def report(scorer: ModuleType, totals: dict[str, list[int]]) -> dict[str, Any]:
+    """P/R/F1 per task and the macro F1, from summed counts, by the scorer's own `prf`."""
+    rows = {task: scorer.prf(*c) for task, c in totals.items()}
+    macro = sum(f for _, _, f in rows.values()) / (len(rows) or 1)
+    return {"tasks": {t: {"precision": p, "recall": r, "f1": f} for t, (p, r, f) in rows.items()},
+            "macro_f1": macro}
+
+
 def evaluate_gold(gold_dir: Path, pipeline: Pipeline, scorer_path: Path | None = None,
                   export_to: Path | None = None) -> dict[str, Any]:
     """Ingest the gold folder's articles into a fresh store, export, and score the export."""
@@ -52,11 +68,5 @@ def evaluate_gold(gold_dir: Path, pipeline: Pipeline, scorer_path: Path | None =
         gold = json.loads(gpath.read_text(encoding="utf-8"))
         raw = (gold_dir / gold["doc"]).read_text(encoding="utf-8")
         doc = scorer.doc_for(gold["doc"], recs.get("document", []))
-        for task, counts in scorer.score_doc(gold, raw, doc, recs, actors).items():
-            t = totals.setdefault(task, [0, 0, 0, 0])
-            for i, c in enumerate(counts):
-                t[i] += c
-    rows = {task: scorer.prf(*c) for task, c in totals.items()}
-    macro = sum(f for _, _, f in rows.values()) / (len(rows) or 1)
-    return {"tasks": {t: {"precision": p, "recall": r, "f1": f} for t, (p, r, f) in rows.items()},
-            "macro_f1": macro, "documents": len(texts)}
+        add_counts(totals, scorer.score_doc(gold, raw, doc, recs, actors))
+    return {**report(scorer, totals), "documents": len(texts)}

@@ -96,6 +96,12 @@ class Context:
                 best, best_overlap = i, overlap
         return best
 
+    def evidence(self, i: int) -> tuple[int, str]:
+        """Sentence i as a record's evidence: its start offset and its text without surrounding space."""
+        sent = self.sentences[i]
+        raw = self.rd.document.text[sent.start_char:sent.end_char]
+        return sent.start_char + len(raw) - len(raw.lstrip()), raw.strip()
+
     def quotes_in(self, sent: Span) -> list[Quote]:
         return [q for q in self.quotes if q.start < sent.end_char and sent.start_char < q.end]
 

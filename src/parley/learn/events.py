@@ -105,7 +105,6 @@ class EventModel:
     def __call__(self, ctx: Context) -> list[Event]:
         cfg = self.config
         rd = ctx.rd
-        text = rd.document.text
         events: list[Event] = []
         for i, sent in enumerate(ctx.sentences):
             probs = self.type_model.scores(ctx.sentence_features(i))
@@ -116,9 +115,7 @@ class EventModel:
             if not ctx.candidates(i):
                 continue
             when = resolve_time(sent.text, rd.document.published)
-            evidence = text[sent.start_char:sent.end_char].strip()
-            start = sent.start_char + (len(text[sent.start_char:sent.end_char]) -
-                                       len(text[sent.start_char:sent.end_char].lstrip()))
+            start, evidence = ctx.evidence(i)
             for _, etype in ranked:
                 cands = role_features(ctx, i, etype)
                 src = {a: self.source_model.scores(conjoin(f, etype))[0] for a, f in cands.items()}
@@ -144,7 +141,8 @@ class EventModel:
             # the parse) is kept and the model's dropped; the model adds what the rules did not read
             ruled = {(e.start, e.type) for e in ctx.rule_events}
             added = [e for e in events if (e.start, e.type) not in ruled]
+            ruled_ids = {id(e) for e in ctx.rule_events}
             # in text order, a sentence's rule reading before the model's additions: a reader of "the
             # sentence's event" gets the reading from an exact cue first
-            events = sorted(list(ctx.rule_events) + added, key=lambda e: (e.start, e not in ctx.rule_events))
+            events = sorted(list(ctx.rule_events) + added, key=lambda e: (e.start, id(e) not in ruled_ids))
         return events

@@ -80,9 +80,8 @@ class PositionModel:
     def __call__(self, ctx: Context) -> list[Position]:
         cfg = self.config
         rd = ctx.rd
-        text = rd.document.text
         out: list[Position] = []
-        for i, sent in enumerate(ctx.sentences):
+        for i in range(len(ctx.sentences)):
             feats = ctx.sentence_features(i)
             kp = self.kind_model.scores(feats)
             kinds = [k for p, k in sorted(zip(kp, self.kind_model.labels), reverse=True) if p >= cfg["kind_threshold"]]
@@ -94,9 +93,7 @@ class PositionModel:
             cands = ctx.candidates(i)
             if not cands:
                 continue
-            raw = text[sent.start_char:sent.end_char]
-            evidence = raw.strip()
-            start = sent.start_char + len(raw) - len(raw.lstrip())
+            start, evidence = ctx.evidence(i)
             pairs = [(k, t) for k in kinds for t in topics][: cfg["max_per_sentence"]]
             for kind, topic in pairs:
                 scores = {a: self.holder_model.scores(conjoin(f, kind))[0] for a, f in cands.items()}

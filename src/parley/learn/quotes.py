@@ -637,13 +637,17 @@ def choose_threshold(model: QuoteModel, held: Sequence[ArticleExamples],
                      grid: Sequence[float] = (0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7)) -> tuple[float, float]:
     """The keep threshold with the best Citron F1 on held-out train articles, and that F1."""
     probs = [model.keep_probs(ex) for ex in held]
+    return _best_threshold(grid, lambda t: [citron_counts(ex, select(ex.keep_spans, p, t))
+                                            for ex, p in zip(held, probs)])
+
+
+def _best_threshold(grid: Sequence[float], counts_at) -> tuple[float, float]:
+    """The threshold of `grid` whose summed (hits, predicted, gold) counts give the best F1, and that F1."""
     best = (0.5, -1.0)
     for t in grid:
-        shared = pred = gold = 0
-        for ex, p in zip(held, probs):
-            s, pr, g = citron_counts(ex, select(ex.keep_spans, p, t))
-            shared, pred, gold = shared + s, pred + pr, gold + g
-        prec, rec = shared / pred if pred else 0.0, shared / gold if gold else 0.0
+        counts = counts_at(t)
+        hit, pred, gold = (sum(c) for c in zip(*counts)) if counts else (0, 0, 0)
+        prec, rec = hit / pred if pred else 0.0, hit / gold if gold else 0.0
         f1 = 2 * prec * rec / (prec + rec) if prec + rec else 0.0
         if f1 > best[1]:
             best = (t, f1)
@@ -818,18 +822,10 @@ def choose_threshold_own(model: QuoteModel, held: Sequence[ArticleExamples], gri
                          overlap: float = 0.5) -> tuple[float, float]:
     """The keep threshold with the best quote (span) F1, as the scorer counts it, on held-out articles."""
     probs = [model.keep_probs(ex) for ex in held]
-    best = (0.5, -1.0)
-    for t in grid:
-        hit = pred = gold = 0
-        for ex, p in zip(held, probs):
-            is_rule = [any(k.startswith("rule:") for k in x) for x in ex.keep_x]
-            h, pr, g = own_counts(ex, model.select(ex.keep_spans, p, t, is_rule), overlap)
-            hit, pred, gold = hit + h, pred + pr, gold + g
-        prec, rec = hit / pred if pred else 0.0, hit / gold if gold else 0.0
-        f1 = 2 * prec * rec / (prec + rec) if prec + rec else 0.0
-        if f1 > best[1]:
-            best = (t, f1)
-    return best
+    # which candidates are the rules' own: the same for every threshold, so read once
+    rules = [[any(k.startswith("rule:") for k in x) for x in ex.keep_x] for ex in held]
+    return _best_threshold(grid, lambda t: [own_counts(ex, model.select(ex.keep_spans, p, t, r), overlap)
+                                            for ex, p, r in zip(held, probs, rules)])
 
 
 def fit_own(prepared: list, config: dict[str, Any] | None = None, seed: int = SEED,

@@ -198,6 +198,8 @@ def result_records(result: DocumentResult) -> dict[str, list[dict]]:
 
 def score(scorer, prepared: list[Prepared], results: list[DocumentResult]) -> dict[str, list[int]]:
     """Counts per task, summed over articles, with the shared scorer's own per-document rules."""
+    from parley.evaluate.gold import add_counts  # evaluate.gold imports the pipeline, which imports this
+
     totals: dict[str, list[int]] = {}
     for p, result in zip(prepared, results):
         recs = result_records(result)
@@ -205,17 +207,8 @@ def score(scorer, prepared: list[Prepared], results: list[DocumentResult]) -> di
         gold = {**p.article.gold}
         for kind in ("quotes", "events", "positions"):
             gold[kind] = [{k: v for k, v in r.items() if k not in ("start", "end")} for r in gold[kind]]
-        for task, counts in scorer.score_doc(gold, p.article.text, recs["document"][0], recs, actors).items():
-            t = totals.setdefault(task, [0, 0, 0, 0])
-            for i, c in enumerate(counts):
-                t[i] += c
+        add_counts(totals, scorer.score_doc(gold, p.article.text, recs["document"][0], recs, actors))
     return totals
-
-
-def table(scorer, totals: dict[str, list[int]]) -> dict[str, Any]:
-    rows = {task: scorer.prf(*c) for task, c in totals.items()}
-    macro = sum(f for _, _, f in rows.values()) / (len(rows) or 1)
-    return {"tasks": {t: {"precision": p, "recall": r, "f1": f} for t, (p, r, f) in rows.items()}, "macro_f1": macro}
 
 
 def folds(names: list[str], k: int, seed: int = SEED) -> list[list[str]]:
@@ -231,6 +224,8 @@ def cross_validate(pipeline, annotations: Path, texts: Path, scorer, k: int = 5,
 
     `quotes`, the quote model (trained on PolNeAR, never on these articles), is applied as shipped.
     Also scores the rules alone on the same articles, so the learned models' gain is measured, not assumed."""
+    from parley.evaluate.gold import add_counts, report  # see score()
+
     t0 = time.perf_counter()
     prepared = prepared if prepared is not None else prepare(pipeline, load_articles(annotations, texts), texts)
     by_name = {p.article.name: p for p in prepared}
@@ -246,13 +241,10 @@ def cross_validate(pipeline, annotations: Path, texts: Path, scorer, k: int = 5,
 
             fold_quotes = fit_own(train_part, {k: v for k, v in config["quotes"].items() if k != "train_own"},
                                   seed=SEED)
-        for task, counts in score(scorer, held, [predict(p, ev, po, fold_quotes) for p in held]).items():
-            t = learned.setdefault(task, [0, 0, 0, 0])
-            for i, c in enumerate(counts):
-                t[i] += c
+        add_counts(learned, score(scorer, held, [predict(p, ev, po, fold_quotes) for p in held]))
     rules = score(scorer, prepared, [p.result for p in prepared])
     return {"folds": k, "articles": len(prepared), "seconds": round(time.perf_counter() - t0, 1),
-            "learned": table(scorer, learned), "rules": table(scorer, rules)}
+            "learned": report(scorer, learned), "rules": report(scorer, rules)}
 
 
 def print_cv(report: dict[str, Any], out=sys.stdout) -> None:
