@@ -153,3 +153,36 @@ def test_offered_and_ended_acts(pipeline):
     assert ("AID", "The Senate a") in types
     assert not any(t == "AID" and ev.startswith("Paris") for t, ev in types)
     assert not any(t == "ASSAULT" for t, _ in types)
+
+
+def test_numbered_steps_without_a_plan_noun_make_a_plan(pipeline):
+    text = ("Mediator sets out sequence\n\nThe Swiss mediator Anna Keller said that a prisoner exchange was the "
+            "first step towards peace. Both sides met in Geneva on Monday. The second step would be a halt to "
+            "shelling around the nuclear plant, she added. A third stage could include talks on borders.\n\n"
+            "Elsewhere, the first step of a new bridge was built.")
+    r = run(pipeline, text)
+    plans = [p for p in r.proposals if len(p.steps) > 1]
+    assert len(plans) == 1, r.proposals
+    steps = plans[0].steps
+    assert [s.order for s in steps] == [1, 2, 3]
+    assert steps[0].evidence.startswith("The Swiss mediator Anna Keller said that a prisoner exchange")
+    assert steps[1].evidence.startswith("The second step would be a halt")
+    assert all(text[s.start:s.end] == s.evidence for s in steps)
+    assert actor_name(r, plans[0].proposer) == "Anna Keller"
+
+
+def test_bare_group_nouns_are_their_family_actor(pipeline):
+    text = ("Clashes\n\nPro-Russian separatists attacked a checkpoint on Monday. The rebels said riot police "
+            "fired first. Ukrainian police detained two protesters. Kremlin critics said the West had done "
+            "nothing. OSCE observers visited the West Bank office.")
+    r = run(pipeline, text)
+    by_text = {m.text: m.actor for m in r.mentions}
+    assert by_text["Pro-Russian separatists"] == by_text["rebels"] == "group:separatists"
+    assert by_text["riot police"] == "group:police"
+    assert by_text["two protesters"] == "group:protesters"
+    assert by_text["Ukrainian police"] != "group:police"  # a nationality makes it that country's group
+    assert by_text["the West"] == "WEST"
+    assert "Kremlin critics" not in by_text and "OSCE observers" not in by_text
+    assert not any(m.actor == "WEST" and "Bank" in text[m.start:m.end + 5] for m in r.mentions)
+    separatists = next(a for a in r.actors if a.id == "group:separatists")
+    assert separatists.country is None and "rebels" in separatists.aliases

@@ -35,6 +35,8 @@ class ProposalExtractor:
             rf"concerns|envisages|involves|calls|provides|foresees|sees|are|:)|,|\s+the\s|\s+[a-z]+\s)"
             rf"|(?P<seq>{seq})\b,?))\s*",
             re.I | re.M)
+        # 'X was the first step', 'The second step should be': an ordinal step anywhere in a sentence
+        self.ordinal_step_re = re.compile(rf"\b(?P<ord>{ords})\s+(?:{steps})s?\b", re.I)
         nums = "|".join(list(numbers) + [r"\d+"])
         self.plan_re = re.compile(rf"\b(?:(?P<n>{nums})[- ](?:{steps}|{plans})s?\s+)?(?P<plan>{plans})\b", re.I)
 
@@ -109,6 +111,7 @@ class ProposalExtractor:
             proposals.append(Proposal(id="", doc=rd.document.id, proposer=proposer,
                                       name=self._name(rd, sent, proposer, len(steps)), evidence=evidence,
                                       start=sent.start_char, end=sent.start_char + len(evidence), steps=steps))
+        proposals += self.unannounced(rd, quotes, proposals)
         for q in quotes:  # single offers: 'X's call to grant ...', 'X's proposal to ...'
             if q.quote_kind != "indirect" or (q.cue or "").lower() not in SINGLE_STEP_NOUNS or not q.speaker:
                 continue
@@ -125,6 +128,57 @@ class ProposalExtractor:
         for p in proposals:
             p.id = content_hash(f"{p.doc}:proposal:{p.start}:{p.end}")
         return proposals
+
+    def unannounced(self, rd: ResolvedDoc, quotes: list[Quote], known: list[Proposal]) -> list[Proposal]:
+        """Plans no plan noun announces, told by their numbered steps alone: 'X said A was the first step
+        ... The second step should be B, he added.' A first step followed, within the next four sentences,
+        by the second (and so on, without gaps) is a plan; each step's evidence is its sentence."""
+        sents = list(rd.doc.sents)
+        taken = [(p.start, max([p.end] + [st.end for st in p.steps])) for p in known]
+        out: list[Proposal] = []
+        i = 0
+        while i < len(sents):
+            sent = sents[i]
+            if any(a <= sent.start_char < b for a, b in taken) or not self._ordinal_in(sent.text, 1):
+                i += 1
+                continue
+            chain, last = [sent], i
+            for k in range(i + 1, min(len(sents), i + 40)):
+                if k - last > 4:
+                    break
+                if self._ordinal_in(sents[k].text, len(chain) + 1):
+                    chain.append(sents[k])
+                    last = k
+                elif self._ordinal_in(sents[k].text, 1):
+                    break
+            if len(chain) < 2:
+                i += 1
+                continue
+            steps = []
+            for order, step_sent in enumerate(chain, 1):
+                evidence = step_sent.text.strip()
+                steps.append(ProposalStep(order=order, summary=_summary(evidence), evidence=evidence,
+                                          start=step_sent.start_char, end=step_sent.start_char + len(evidence)))
+            proposer = self._speaker(quotes, chain) or self._proposer(rd, sent)
+            evidence = sent.text.strip()
+            out.append(Proposal(id="", doc=rd.document.id, proposer=proposer,
+                                name=self._name(rd, sent, proposer, len(steps)), evidence=evidence,
+                                start=sent.start_char, end=sent.start_char + len(evidence), steps=steps))
+            taken.append((sent.start_char, chain[-1].end_char))
+            i = last + 1
+        return out
+
+    def _ordinal_in(self, text: str, order: int) -> bool:
+        return any(self.ordinals.get(m.group("ord").lower()) == order for m in self.ordinal_step_re.finditer(text))
+
+    @staticmethod
+    def _speaker(quotes: list[Quote], sents) -> str | None:
+        """Who told the steps: the speaker of a quote in the first step's sentence, else in a later one."""
+        for sent in sents:
+            for q in quotes:
+                if q.speaker and sent.start_char <= q.start < sent.end_char:
+                    return q.speaker
+        return None
 
     def passages(self, rd: ResolvedDoc, proposal: Proposal) -> list[tuple[int, int]]:
         """Sentences that describe a multi-step plan between its announcement and its last step and name

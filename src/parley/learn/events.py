@@ -18,7 +18,7 @@ from parley.resolve.time import resolve_time
 SYMMETRIC = {"CONSULT", "COOPERATE"}
 DEFAULTS: dict[str, Any] = {"c_type": 0.5, "c_role": 1.0, "type_threshold": 0.3, "role_threshold": 0.5,
                             "max_per_sentence": 3, "min_count": 2, "balanced": True,
-                            "first_target_threshold": 0.1, "keep_rules": True}
+                            "first_target_threshold": 0.1, "keep_rules": True, "rule_floor": 0.1}
 
 
 @dataclass
@@ -106,8 +106,10 @@ class EventModel:
         cfg = self.config
         rd = ctx.rd
         events: list[Event] = []
+        type_probs: dict[int, dict[str, float]] = {}
         for i, sent in enumerate(ctx.sentences):
             probs = self.type_model.scores(ctx.sentence_features(i))
+            type_probs[i] = dict(zip(self.type_model.labels, probs))
             ranked = sorted(((p, t) for p, t in zip(probs, self.type_model.labels) if p >= cfg["type_threshold"]),
                             reverse=True)[: cfg["max_per_sentence"]]
             if not ranked:
@@ -141,8 +143,16 @@ class EventModel:
             # the parse) is kept and the model's dropped; the model adds what the rules did not read
             ruled = {(e.start, e.type) for e in ctx.rule_events}
             added = [e for e in events if (e.start, e.type) not in ruled]
-            ruled_ids = {id(e) for e in ctx.rule_events}
+            kept = [e for e in ctx.rule_events if self._rule_prob(ctx, e, type_probs) >= cfg["rule_floor"]]
+            ruled_ids = {id(e) for e in kept}
             # in text order, a sentence's rule reading before the model's additions: a reader of "the
             # sentence's event" gets the reading from an exact cue first
-            events = sorted(list(ctx.rule_events) + added, key=lambda e: (e.start, id(e) not in ruled_ids))
+            events = sorted(kept + added, key=lambda e: (e.start, id(e) not in ruled_ids))
         return events
+
+    @staticmethod
+    def _rule_prob(ctx: Context, event: Event, type_probs: dict[int, dict[str, float]]) -> float:
+        """The model's probability of a rule event's type in its sentence: a cue that fired where the model
+        sees no act of that type is dropped below `rule_floor` (0 keeps every rule reading)."""
+        i = ctx.sentence_of(event.start, event.end)
+        return type_probs.get(i, {}).get(event.type, 1.0) if i is not None else 1.0

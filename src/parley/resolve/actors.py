@@ -165,6 +165,12 @@ class ActorResolver:
         self.anonymous_modifiers = {w.lower() for w in kb.words("anonymous_source_modifiers")}
         self.description_heads = {w.lower() for w in kb.words("description_heads")}
         self.collective = {noun: kind for kind, nouns in kb.table("collective_nouns").items() for noun in nouns}
+        # phrase ending (lower-case words) -> (family id, family name): the longest ending is tried first
+        self.families: dict[tuple[str, ...], tuple[str, str]] = {}
+        for family, spec in kb.table("group_families").items():
+            for noun in spec.get("nouns", []):
+                self.families[tuple(noun.lower().split())] = ("group:" + family, spec.get("name") or family)
+        self.family_length = max((len(k) for k in self.families), default=0)
 
     # -- actors --------------------------------------------------------------------------------------
     def kb_actor(self, actor_id: str, day: date | None) -> Actor:
@@ -322,12 +328,18 @@ class ActorResolver:
         """'the British government' is the United Kingdom; 'Afghan rebels' a group of Afghanistan."""
         for chunk in doc.noun_chunks:
             root = chunk.root
-            kind = self.collective.get(root.lemma_.lower()) or self.collective.get(root.lower_)
-            if kind is None or root.i in resolved.by_token or any(t.dep_ == "cc" for t in chunk):
+            if root.i in resolved.by_token or any(t.dep_ == "cc" for t in chunk):
                 continue  # 'the Russian and Ukrainian armies' are two actors, not one
+            kind = self.collective.get(root.lemma_.lower()) or self.collective.get(root.lower_)
+            if kind is None:
+                self._family(chunk, resolved)
+                continue
+            # 'pro-Russian separatists' are not Russia's: a nationality after 'pro-'/'anti-' is an allegiance
             nationality = next((t for t in chunk if t.i < root.i and t.dep_ in {"amod", "compound", "nmod"}
-                                and self.demonyms.get(t.lower_) and t.i not in resolved.by_token), None)
+                                and self.demonyms.get(t.lower_) and t.i not in resolved.by_token
+                                and not _allegiance(t)), None)
             if nationality is None:
+                self._family(chunk, resolved)
                 continue
             code = self.demonyms[nationality.lower_]
             if code not in self.kb.actors:
@@ -347,6 +359,29 @@ class ActorResolver:
                 span_kind = "name"
             resolved.add(ActorSpan(doc[start].idx, root.idx + len(root.text), doc[start : root.i + 1].text,
                                    actor_id, span_kind, start, root.i + 1))
+
+    def _family(self, chunk: Span, resolved: ResolvedDoc) -> None:
+        """'the rebels', 'anti-government protesters', 'riot police': the KB's group family the phrase ends in.
+        A phrase holding a named actor ('OSCE observers', 'Kremlin critics') is left to that actor."""
+        root = chunk.root
+        words = [t for t in chunk if t.i <= root.i]
+        if any(t.i in resolved.by_token for t in words):
+            return
+        low = [t.lower_ for t in words]
+        for n in range(min(self.family_length, len(low)), 0, -1):
+            found = self.families.get(tuple(low[-n:]))
+            if found:
+                break
+        else:
+            return
+        actor_id, name = found
+        if actor_id not in resolved.actors:
+            nouns = [" ".join(k) for k, v in self.families.items() if v[0] == actor_id and " ".join(k) != name]
+            resolved.actors[actor_id] = Actor(id=actor_id, name=name, type="GROUP", country=None, role=None,
+                                              aliases=nouns)
+        first = next((t for t in words if t.dep_ not in {"det", "predet", "poss", "punct"}), root)
+        resolved.add(ActorSpan(first.idx, root.idx + len(root.text), chunk.doc[first.i : root.i + 1].text,
+                               actor_id, "description", first.i, root.i + 1))
 
     def _anonymous_sources(self, doc: Doc, resolved: ResolvedDoc) -> None:
         """'a senior Pentagon official', 'three Pentagon officials': an unnamed source is an actor too."""
@@ -419,3 +454,12 @@ class ActorResolver:
             if (overlap or (country and actor.country == country)) and score > best_score:
                 best, best_score = actor.id, score
         return best
+
+
+def _allegiance(tok: Token) -> bool:
+    """'Russian' in 'pro-Russian' or 'anti-Russian' (one token or three)."""
+    low = tok.lower_
+    if low.startswith(("pro-", "anti-")):
+        return True
+    doc = tok.doc
+    return tok.i >= 2 and doc[tok.i - 1].text == "-" and doc[tok.i - 2].lower_ in {"pro", "anti"}
