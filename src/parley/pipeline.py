@@ -179,7 +179,7 @@ class Pipeline:
         check("positions")
         events = self.events(resolved, quotes, positions)
         check("events")
-        return Context(resolved, quotes, proposals, events, positions)
+        return Context(resolved, quotes, proposals, events, positions, parse_roles=self.events.actors_of)
 
     def needs_pieces(self, text: str) -> bool:
         """Whether a text is too long for the model to take whole."""

@@ -8,6 +8,7 @@ a quote there, inside or outside the reported content)."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from spacy.tokens import Span
@@ -74,6 +75,9 @@ class Context:
     rule_positions: list[Position]
     sentences: list[Span] = field(default_factory=list)
     title_end: int = 0
+    # the rules' reading of who acts on whom around a word (EventExtractor.actors_of): a feature of the
+    # learned role models, which also see acts whose type no rule cue gave
+    parse_roles: Callable[..., tuple[list[str], list[str]]] | None = field(default=None, repr=False)
     _features: dict[int, dict[str, float]] = field(default_factory=dict, repr=False)
     _candidates: dict[int, dict[str, dict[str, float]]] = field(default_factory=dict, repr=False)
 

@@ -67,11 +67,25 @@ def anchor(ctx: Context, i: int, etype: str):
 def role_features(ctx: Context, i: int, etype: str) -> dict[str, dict[str, float]]:
     """Each candidate actor of sentence i: its place in the sentence, and how it stands to the act's word."""
     cands = ctx.candidates(i)
-    for actor, feats in role_candidates(ctx, anchor(ctx, i, etype)).items():
+    word = anchor(ctx, i, etype)
+    for actor, feats in role_candidates(ctx, word).items():
         base = cands.setdefault(actor, {"cand": 1.0})
         for k, v in feats.items():
             base["a:" + k] = v
+    if ctx.parse_roles is not None:
+        sources, targets = ctx.parse_roles(word, ctx.rd, _speaker_of(ctx, word))
+        for role, actors in (("parse_source", sources), ("parse_target", targets)):
+            for k, actor in enumerate(actors):
+                if actor in ctx.rd.actors:
+                    f = cands.setdefault(actor, {"cand": 1.0})
+                    f[role] = 1.0
+                    f[role + (":first" if k == 0 else ":more")] = 1.0
     return cands
+
+
+def _speaker_of(ctx: Context, word) -> str | None:
+    """The speaker of a quote holding the word ('we will respond': the speaker acts)."""
+    return next((q.speaker for q in ctx.quotes if q.speaker and q.start <= word.idx < q.end), None)
 
 
 def merge(parts: list[EventExamples]) -> EventExamples:
