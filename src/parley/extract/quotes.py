@@ -19,7 +19,7 @@ from spacy.tokens import Doc, Span, Token
 
 from parley.kb import KnowledgeBase
 from parley.records import Quote, content_hash
-from parley.resolve.actors import ResolvedDoc
+from parley.resolve.actors import PRONOUN_GENDER, ResolvedDoc
 
 PAIRS = {"\u201c": "\u201d", "\u00ab": "\u00bb", "\u201e": "\u201d", '"': '"', "\u2039": "\u203a"}
 CLOSERS = set(PAIRS.values())
@@ -118,6 +118,13 @@ class QuoteExtractor:
     # -- speakers ------------------------------------------------------------------------------------
     def speaker_of_verb(self, verb: Token, rd: ResolvedDoc) -> tuple[str | None, str | None]:
         for child in verb.children:
+            if child.dep_ in {"nsubj", "nsubjpass"} and _relative_speaker(child) and \
+                    verb.dep_ in {"relcl", "acl"} and verb.head.i < child.i:
+                # 'X, who said that ...': the relative pronoun stands for the noun the clause modifies
+                head = verb.head
+                actor = rd.actor_of(head) or next((rd.by_token[t.i].actor_id for t in verb.doc[
+                    head.left_edge.i : head.i + 1] if t.i in rd.by_token), None)
+                return actor, child.text  # the text names the pronoun, as for 'he said'
             if child.dep_ in {"nsubj", "nsubjpass"}:
                 # 'The Kremlin - spokesman for Dmitry Peskov - said': the person in the subject speaks
                 people = [rd.by_token[t.i].actor_id for t in child.subtree if t.i in rd.by_token
@@ -129,6 +136,8 @@ class QuoteExtractor:
                         actor = rd.by_token[sub.i].actor_id if sub.i in rd.by_token else None
                         if actor:
                             break
+                if child.lower_ in {"he", "she"}:  # 'he said': the person last reported speaking
+                    actor = rd.speaker_antecedent(child.i, PRONOUN_GENDER[child.lower_], self.speech_verbs)
                 if actor is None and child.pos_ == "PROPN":
                     actor = rd.actor_named(child.text)  # 'Tanner said' after 'Michael Tanner'
                 return actor, _phrase(child)
@@ -232,7 +241,8 @@ class QuoteExtractor:
                     return speaker, speaker_text, tok.text
                 for child in tok.children:  # 'as he specified'
                     if child.lower_ in {"he", "she"}:
-                        return rd.antecedent(child.i), child.text, tok.text
+                        return (rd.speaker_antecedent(child.i, PRONOUN_GENDER[child.lower_], self.speech_verbs),
+                                child.text, tok.text)
                 if speaker_text:  # 'the mayor said': a speaker we can name but not resolve
                     return None, speaker_text, tok.text
             for tok in near:  # 'according to X'
@@ -482,6 +492,14 @@ def _clause_tokens(head: Token) -> Tokens:
     if _subtree_sizes(head.doc)[head.i] == last - first + 1:
         return head.doc[first : last + 1]
     return sorted(head.subtree, key=lambda t: t.i)
+
+
+def _relative_speaker(tok: Token) -> bool:
+    """'who', or 'which' after a comma ('the ministry, which said ...'): a relative pronoun that adds a
+    speaker to the noun before it. A 'which'/'that' clause without the comma restricts the noun
+    ('the country which denies ...') and is more often part of what someone said."""
+    low = tok.lower_
+    return low == "who" or (low == "which" and tok.i > 0 and tok.doc[tok.i - 1].text == ",")
 
 
 def _phrase(tok: Token) -> str:

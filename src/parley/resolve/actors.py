@@ -21,6 +21,9 @@ from parley.kb import KnowledgeBase
 from parley.records import Actor, Document, Mention
 
 PRONOUNS = {"he", "she", "him", "her", "they", "it"}
+# The grammatical gender a third-person pronoun asks of its antecedent ("m"/"f"); others ask none.
+PRONOUN_GENDER = {"he": "m", "him": "m", "his": "m", "himself": "m",
+                  "she": "f", "her": "f", "hers": "f", "herself": "f"}
 
 
 def slug(text: str) -> str:
@@ -48,6 +51,7 @@ class ResolvedDoc:
     spans: list[ActorSpan] = field(default_factory=list)
     by_token: dict[int, ActorSpan] = field(default_factory=dict)
     resolver: ActorResolver | None = None
+    genders: dict[str, str] = field(default_factory=dict)  # person id -> "m"/"f" where the text shows it
     _sents: list[Span] | None = field(default=None, repr=False)
     _starts: list[int] = field(default_factory=list, repr=False)
 
@@ -92,7 +96,8 @@ class ResolvedDoc:
         if span:
             return span.actor_id
         if token.lower_ in PRONOUNS:
-            return self.antecedent(token.i, plural=token.lower_ in {"they", "it"})
+            return self.antecedent(token.i, plural=token.lower_ in {"they", "it"},
+                                   gender=PRONOUN_GENDER.get(token.lower_), singular=token.lower_ == "it")
         for child in token.children:
             if child.dep_ in {"compound", "poss", "nmod", "amod"} and child.i in self.by_token:
                 return self.by_token[child.i].actor_id
@@ -101,8 +106,11 @@ class ResolvedDoc:
                 return self.by_token[child.i].actor_id
         return None
 
-    def antecedent(self, before: int, plural: bool = False) -> str | None:
+    def antecedent(self, before: int, plural: bool = False, gender: str | None = None,
+                   singular: bool = False) -> str | None:
         """What a pronoun before token `before` refers to: a person for he/she, any actor for it/they.
+        With `gender` ("m" for he, "f" for she), a person known to be of the other gender is passed over;
+        with `singular` ('it'), so is a group (groups are plural nouns: 'the rebels', 'two officials').
 
         Subjects are preferred over other mentions (the centre of the previous sentences is usually
         what 'he' continues), looking back at most three sentences; then the latest mention at all."""
@@ -110,7 +118,10 @@ class ResolvedDoc:
 
         def fits(span: ActorSpan) -> bool:
             actor = self.actors[span.actor_id]
-            return actor.type != "PERSON" if plural else actor.type == "PERSON"
+            if plural:
+                return actor.type != "PERSON" and not (singular and actor.type == "GROUP")
+            known = self.genders.get(span.actor_id)
+            return actor.type == "PERSON" and not (gender and known and known != gender)
 
         if before < len(self.doc):
             sent_starts = [s.start for s in self.doc[: before + 1].sents][-4:]
@@ -128,6 +139,28 @@ class ResolvedDoc:
             if fits(span):
                 return span.actor_id
         return None
+
+    def speaker_antecedent(self, before: int, gender: str | None, speech_lemmas: set[str],
+                           sentences: int = 3) -> str | None:
+        """What 'he'/'she' as the subject of a verb of saying refers to: the latest person (of a fitting
+        gender) who is a subject in the last few sentences, leaving out subjects inside what someone
+        reportedly said ('X said that Y will ...': the next 'he said' continues X, not Y); failing that, the
+        antecedent of any pronoun."""
+        self.sent_at(min(before, len(self.doc) - 1))  # fills the sentence cache
+        k = bisect_right(self._starts, before) - 1
+        window = self._starts[max(k - sentences, 0)] if k >= 0 else 0
+        for span in sorted((s for s in self.spans if window <= s.tok_start < before),
+                           key=lambda s: s.tok_start, reverse=True):
+            actor = self.actors[span.actor_id]
+            known = self.genders.get(span.actor_id)
+            if actor.type != "PERSON" or (gender and known and known != gender):
+                continue
+            node = self.doc[span.tok_start : span.tok_end].root
+            while node.dep_ in {"appos", "compound", "pobj", "prep"} and node.head.i != node.i:
+                node = node.head  # 'The head of the department, X, said'
+            if node.dep_ in {"nsubj", "nsubjpass"} and not _reported(node, speech_lemmas):
+                return span.actor_id
+        return self.antecedent(before, gender=gender)
 
     def named_group(self, head: Token) -> str | None:
         """An actor for an unresolved subject phrase that names a group or body ('Demonstrators',
@@ -171,6 +204,10 @@ class ActorResolver:
             for noun in spec.get("nouns", []):
                 self.families[tuple(noun.lower().split())] = ("group:" + family, spec.get("name") or family)
         self.family_length = max((len(k) for k in self.families), default=0)
+        # word -> "m"/"f": titles, gendered nouns (lower-case) and given names (as written)
+        self.gender_titles = _gender_index(kb.table("gender_titles"), lower=True)
+        self.gender_nouns = _gender_index(kb.table("gender_nouns"), lower=True)
+        self.given_names = _gender_index(kb.table("given_names"), lower=False)
 
     # -- actors --------------------------------------------------------------------------------------
     def kb_actor(self, actor_id: str, day: date | None) -> Actor:
@@ -252,7 +289,7 @@ class ActorResolver:
         for ent in ents:
             if ent.ent_id_ in self.kb.actors or ent.ent_id_ == PLACE_ID:
                 continue
-            if ent.label_ == "PERSON":
+            if ent.label_ == "PERSON" or self._named_like_person(ent):
                 self._person(ent, resolved, local_people)
             elif ent.label_ == "ORG":
                 self._org(ent, resolved)
@@ -263,7 +300,64 @@ class ActorResolver:
         self._anonymous_sources(doc, resolved)
         self._descriptions(doc, resolved)
         resolved.spans.sort(key=lambda s: s.start)
+        resolved.genders = self._genders(doc, resolved)
         return resolved
+
+    def _genders(self, doc: Doc, resolved: ResolvedDoc) -> dict[str, str]:
+        """The gender of each person, where this document or the KB shows it: a title before a mention
+        ('Mrs', 'Mr'), a gendered noun in the role or beside a mention ('spokeswoman', 'daughter'), the
+        first pronoun after a mention that is a clause's subject ('X said she ...'), and a given name the
+        KB lists. Votes are summed; a tie or no evidence leaves the gender unknown."""
+        votes: dict[str, float] = {}
+
+        def vote(actor_id: str, gender: str | None, weight: float) -> None:
+            if gender:
+                votes[actor_id] = votes.get(actor_id, 0.0) + (weight if gender == "m" else -weight)
+
+        for span in resolved.spans:
+            actor = resolved.actors.get(span.actor_id)
+            if actor is None or actor.type != "PERSON":
+                continue
+            first = doc[span.tok_start].lower_
+            if span.tok_start > 0 and first not in self.gender_titles:
+                first = doc[span.tok_start - 1].lower_
+            vote(actor.id, self.gender_titles.get(first), 3)  # 'Mrs Merkel', '(Ms) Olga Ivanova'
+            # a gendered noun right before the mention ('spokeswoman X', 'his daughter X') or heading an
+            # appositive after it ('X, the ministry's spokeswoman,')
+            if span.tok_start > 0:
+                vote(actor.id, self.gender_nouns.get(doc[span.tok_start - 1].lower_), 2)
+            for tok in doc[span.tok_end : min(span.tok_end + 6, len(doc))]:
+                if tok.dep_ == "appos" and span.tok_start <= tok.head.i < span.tok_end:
+                    vote(actor.id, self.gender_nouns.get(tok.lower_), 2)
+            # 'X said she ...', 'X and her government': the first he/she/his/her after a mention that is a
+            # clause's subject, with no other person mentioned in between
+            root = doc[span.tok_start : span.tok_end].root
+            if root.dep_ in {"nsubj", "nsubjpass"}:
+                sent_end = min(resolved.sent_at(root.i).end, span.tok_end + 40)
+                for tok in doc[span.tok_end : sent_end]:
+                    other = resolved.by_token.get(tok.i)
+                    if other is not None and other.actor_id != actor.id and \
+                            resolved.actors[other.actor_id].type == "PERSON":
+                        break
+                    if tok.lower_ in PRONOUN_GENDER:
+                        if self._continues_subject(tok, root):
+                            vote(actor.id, PRONOUN_GENDER[tok.lower_], 1)
+                        break
+        for actor in resolved.actors.values():
+            if actor.type != "PERSON":
+                continue
+            words = re.findall(r"[a-z]+", f"{actor.name} {actor.role or ''}".lower())
+            for word in set(words):
+                vote(actor.id, self.gender_nouns.get(word), 2)  # 'one woman', role 'spokeswoman'
+            vote(actor.id, self.given_names.get(actor.name.split()[0]) if actor.name.split() else None, 2)
+        return {a: ("m" if v > 0 else "f") for a, v in votes.items() if v}
+
+    def _named_like_person(self, ent: Span) -> bool:
+        """'Valentina Kazakova' tagged ORG: two or three capitalised words opening with a given name the KB
+        lists are a person's name (an organisation's name rarely opens with one)."""
+        words = ent.text.split()
+        return ent.label_ == "ORG" and 2 <= len(words) <= 3 and words[0] in self.given_names and all(
+            w[:1].isupper() and w.replace("-", "").isalpha() for w in words)
 
     def _person(self, ent: Span, resolved: ResolvedDoc, local_people: dict[str, str]) -> None:
         name = ent.text.strip()
@@ -297,6 +391,21 @@ class ActorResolver:
         if len(parts) >= 2:
             local_people[parts[-1]] = actor_id
         resolved.add(ActorSpan(ent.start_char, ent.end_char, ent.text, actor_id, "name", ent.start, ent.end))
+
+    @staticmethod
+    def _continues_subject(pronoun: Token, subject: Token) -> bool:
+        """Whether a pronoun after a subject is bound to it by the clause structure: the subject of a clause
+        the subject's verb governs ('X said she would ...'), or a possessive in the verb's own clause
+        ('X raised her concerns'); a pronoun in some other clause may be anyone's."""
+        verb = subject.head
+        if pronoun.dep_ in {"nsubj", "nsubjpass"}:
+            return pronoun.head.head.i == verb.i and pronoun.head.dep_ in {"ccomp", "conj", "xcomp", "advcl"}
+        if pronoun.dep_ == "poss":
+            node = pronoun.head
+            while node.pos_ not in {"VERB", "AUX"} and node.head.i != node.i:
+                node = node.head
+            return node.i == verb.i
+        return False
 
     def _org(self, ent: Span, resolved: ResolvedDoc) -> None:
         words = [t for t in ent if not t.is_punct]
@@ -463,3 +572,26 @@ def _allegiance(tok: Token) -> bool:
         return True
     doc = tok.doc
     return tok.i >= 2 and doc[tok.i - 1].text == "-" and doc[tok.i - 2].lower_ in {"pro", "anti"}
+
+
+def _gender_index(table: dict[str, list[str]], lower: bool) -> dict[str, str]:
+    """{'female': [...], 'male': [...]} -> word -> 'f'/'m' (a word listed under both is left out)."""
+    index: dict[str, str] = {}
+    for key, gender in (("female", "f"), ("male", "m")):
+        for word in table.get(key) or []:
+            word = word.lower() if lower else word
+            index[word] = "" if index.get(word, gender) != gender else gender
+    return {w: g for w, g in index.items() if g}
+
+
+
+def _reported(tok: Token, speech_lemmas: set[str]) -> bool:
+    """Whether a token lies in a clause that a verb of saying reports ('X said [that Y will go]')."""
+    node = tok
+    for _ in range(40):  # parse trees are shallow; the bound only guards against a cycle
+        if node.head.i == node.i:
+            return False
+        if node.dep_ in {"ccomp", "xcomp"} and node.head.lemma_.lower() in speech_lemmas:
+            return True
+        node = node.head
+    return False

@@ -1,0 +1,47 @@
+"""Quote speakers behind pronouns and relative clauses, on short reports written for these tests."""
+
+from datetime import date
+
+from parley.records import Document
+
+
+def run(pipeline, text):
+    return pipeline.extract(Document(id="t", source="t.txt", text=text, published=date(2023, 3, 10)))
+
+
+def speaker_name(result, quote_text):
+    quote = next(q for q in result.quotes if q.text.startswith(quote_text))
+    return {a.id: a.name for a in result.actors}.get(quote.speaker or "", quote.speaker)
+
+
+def test_she_skips_a_man_named_later(pipeline):
+    text = ("Budget talks\n\nFinance Minister Ms Jana Horvat presented the draft budget on Monday. "
+            "President Peter Kral praised the draft. \u201cWe will cut the deficit this year,\u201d she said.")
+    assert speaker_name(run(pipeline, text), "We will cut the deficit").endswith("Jana Horvat")
+
+
+def test_gender_from_the_pronoun_after_a_first_mention(pipeline):
+    # neither given name is in the KB's list: 'Jansen said she ...' alone shows who 'he' cannot be
+    text = ("Treaty vote\n\nPrime Minister Milos Kral defended the treaty in parliament on Tuesday. "
+            "Opposition MP Saskia Jansen said she would vote against it. "
+            "\u201cThe treaty protects our farmers and our exporters,\u201d he told reporters.")
+    assert speaker_name(run(pipeline, text), "The treaty protects") == "Milos Kral"
+
+
+def test_he_said_continues_the_speaker_not_a_subject_of_what_he_reported(pipeline):
+    text = ("Coalition crisis\n\nThe analyst Ivan Horak said that Prime Minister Tomas Dvorak would resign "
+            "within a week. \u201cThe coalition is finished and everyone knows it,\u201d he said.")
+    assert speaker_name(run(pipeline, text), "The coalition is finished") == "Ivan Horak"
+
+
+def test_it_does_not_stand_for_a_group(pipeline):
+    text = ("Monitors stopped\n\nThe OSCE published its report on Friday. Armed men stopped the monitors at a "
+            "roadblock. \u201cWe could not pass the checkpoint at all,\u201d it said.")
+    quote = next(q for q in run(pipeline, text).quotes if q.text.startswith("We could not pass"))
+    assert quote.speaker == "OSCE"
+
+
+def test_relative_pronoun_speaker_is_the_noun_it_modifies(pipeline):
+    text = ("Vote delayed\n\nThe decision was criticised by opposition leader Marek Novak, who said that the "
+            "election must be held in May as planned.")
+    assert speaker_name(run(pipeline, text), "the election must be held") == "Marek Novak"
