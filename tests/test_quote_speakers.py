@@ -45,3 +45,17 @@ def test_relative_pronoun_speaker_is_the_noun_it_modifies(pipeline):
     text = ("Vote delayed\n\nThe decision was criticised by opposition leader Marek Novak, who said that the "
             "election must be held in May as planned.")
     assert speaker_name(run(pipeline, text), "the election must be held") == "Marek Novak"
+
+
+def test_quote_after_reported_speech_takes_its_speaker(pipeline):
+    text = ("Talks\n\nThe deputy minister Oleksiy Bondar said on Friday that the talks would resume in June. "
+            "\u201cWe are ready to meet anywhere and at any level.\u201d")
+    assert speaker_name(run(pipeline, text), "We are ready to meet") == "Oleksiy Bondar"
+
+
+def test_quote_opening_a_paragraph_continues_the_last_speaker(pipeline):
+    # an open quote running on to the next paragraph: the convention for a speech over several paragraphs
+    text = ("Speech\n\n\u201cThe war has changed Europe,\u201d President Mikael Strand told the summit on Monday. "
+            "\u201cWe must change with it.\n\n\u201cOur answer is unity, and it will remain unity for as long as "
+            "it takes.\u201d")
+    assert speaker_name(run(pipeline, text), "Our answer is unity") == "Mikael Strand"

@@ -183,6 +183,7 @@ class QuoteExtractor:
         quotes: list[Quote] = []
         outer_of = _FirstContaining(indirect)
         spoken: Quote | None = None  # the last quote appended that has a speaker (see last_speaker)
+        reported_before = _LastEndingBefore([q for q in indirect if q.speaker])
         for qs in quote_spans(text):
             body = text[qs.start : qs.end]
             words = body.split()
@@ -212,6 +213,14 @@ class QuoteExtractor:
                     prev = spoken if spoken.start >= para_start else None
                 else:
                     prev = self.last_speaker(quotes, qs.start, para_start)
+                # 'X said on Friday that ... . "..."': reported speech just before the quote, in its
+                # paragraph, names the speaker as well as an earlier quote does (the later of the two wins)
+                reported = reported_before(qs.start)
+                if reported is not None and reported.start >= para_start and (
+                        prev is None or prev.end < reported.end) and _sentences_apart(rd, reported.end, qs.start) <= 1:
+                    prev = reported
+                if prev is None and para_start > 0 and not text[para_start : qs.start - 1].strip():
+                    prev = self._previous_paragraph_speaker(rd, para_start, spoken, reported_before(qs.start))
                 if prev:
                     speaker, speaker_text, cue = prev.speaker, prev.speaker_text, prev.cue
             quotes.append(Quote(
@@ -219,6 +228,20 @@ class QuoteExtractor:
                 text=body, start=qs.start, end=qs.end, quote_kind="direct"))
             spoken = quotes[-1] if speaker else spoken
         return quotes
+
+    @staticmethod
+    def _previous_paragraph_speaker(rd: ResolvedDoc, para_start: int, *candidates: Quote | None) -> Quote | None:
+        """For a quote that opens a paragraph: the attributed quote that ends the paragraph before, in its
+        last sentence ('... X said.' or an open quote of X's running on, the convention for a speech over
+        several paragraphs)."""
+        text = rd.document.text
+        prev_end = len(text[:para_start].rstrip())
+        prev_start = text.rfind("\n\n", 0, prev_end) + 1
+        found = [q for q in candidates if q is not None and q.start >= prev_start and q.end <= prev_end]
+        if not found:
+            return None
+        last = max(found, key=lambda q: q.end)
+        return last if _sentences_apart(rd, last.end, max(prev_end - 1, last.end)) == 0 else None
 
     def _speaker_near(self, qs: QuoteSpan, rd: ResolvedDoc) -> tuple[str | None, str | None, str | None]:
         """A verb of saying in the sentences where the quote opens or closes, outside the quote."""
@@ -538,6 +561,27 @@ class _FirstContaining:
         # the first quote (in order) whose end reaches `end`: where the running maximum first reaches it
         k = bisect_left(self.reach, end, 0, opened)
         return self.quotes[k] if k < opened else None
+
+
+def _sentences_apart(rd: ResolvedDoc, a: int, b: int) -> int:
+    """How many sentence breaks lie between characters a and b (a <= b): 0 within one sentence."""
+    first = rd.doc.char_span(max(a - 1, 0), a, alignment_mode="expand")
+    last = rd.doc.char_span(b, min(b + 1, len(rd.doc.text)), alignment_mode="expand")
+    if first is None or last is None:
+        return len(rd.doc)  # no token there: as good as far apart
+    return rd.sent_index(last[0].i) - rd.sent_index(first[0].i)
+
+
+class _LastEndingBefore:
+    """The quote that ends last at or before a position (by bisection over the quotes sorted by end)."""
+
+    def __init__(self, quotes: Sequence[Quote]) -> None:
+        self.quotes = sorted(quotes, key=lambda q: q.end)
+        self.ends = [q.end for q in self.quotes]
+
+    def __call__(self, at: int) -> Quote | None:
+        k = bisect_right(self.ends, at)
+        return self.quotes[k - 1] if k else None
 
 
 def _window(doc: Doc, qs: QuoteSpan, width: int) -> tuple[int, int]:

@@ -63,6 +63,11 @@ class ResolvedDoc:
             self._starts = [s.start for s in self._sents]
         return self._sents[bisect_right(self._starts, i) - 1]
 
+    def sent_index(self, i: int) -> int:
+        """The number of the sentence holding token i (0 for the first)."""
+        self.sent_at(i)  # fills the cache
+        return bisect_right(self._starts, i) - 1
+
     def ensure_actor(self, actor_id: str) -> None:
         """Record a KB actor that an extractor names without a mention (a demonym: 'the Italian plan')."""
         if actor_id not in self.actors and self.resolver is not None and actor_id in self.resolver.kb.actors:
