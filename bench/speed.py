@@ -164,11 +164,25 @@ def phase_bare(args: argparse.Namespace) -> dict[str, Any]:
     nlp = spacy.load(model_name(args.model))
     load = time.perf_counter() - t0
 
+    sentences: list[list[str]] = []
+
     def run() -> int:
-        return sum(1 for _ in nlp.pipe(texts, batch_size=args.batch_size))
+        sentences.clear()
+        for doc in nlp.pipe(texts, batch_size=args.batch_size):
+            sentences.append([s.text.strip() for s in doc.sents])
+        return len(sentences)
 
     out = measure(run, trace=not args.no_tracemalloc)
     out.update(load_seconds=load, chars=sum(map(len, texts)), pipes=list(nlp.pipe_names))
+    # (c) the bare sentence encoder on the same sentences, a document at a time as the pipeline runs it
+    from parley.learn.encoder import model_zip, shared_encoder
+
+    if model_zip() is not None:
+        encoder = shared_encoder()
+        t0 = time.perf_counter()
+        for doc_sentences in sentences:
+            encoder.encode(doc_sentences)
+        out.update(encoder_seconds=time.perf_counter() - t0, sentences=sum(map(len, sentences)))
     return out
 
 
@@ -251,6 +265,12 @@ def table(report: dict[str, Any]) -> str:
     traced = f"{ratio['tracemalloc_peak']:10.2f}" if "tracemalloc_peak" in ratio else f"{'-':>10}"
     lines.append(f"{'ratio (b)/(a)':26} {'':5} {ratio['seconds']:8.2f} {ratio['docs_per_second']:8.2f} "
                  f"{ratio['maxrss']:10.2f} {traced}")
+    if "encoder_seconds" in bare:
+        both = bare["seconds"] + bare["encoder_seconds"]
+        lines.append(f"{'(c) bare nlp.pipe + encoder':26} {bare['docs']:5d} {both:8.2f} {bare['docs'] / both:8.2f}"
+                     f"   ({bare['sentences']:,} sentences; encoder alone {bare['encoder_seconds']:.2f} s)")
+        lines.append(f"{'ratio (b)/(c)':26} {'':5} {parley['seconds'] / both:8.2f} "
+                     f"{ratio['docs_per_second_vs_bare_with_encoder']:8.2f}")
     lines.append(f"model {report['model']}, batch size {report['batch_size']}, {parley['distinct_inputs']} "
                  f"distinct inputs ({len(parley['unreadable_inputs'])} files not read), "
                  f"{parley['chars']:,} characters, {parley['skipped']} skipped by the pipeline")
@@ -296,6 +316,8 @@ def main(argv: list[str] | None = None) -> int:
     ratio = {"seconds": parley["seconds"] / bare["seconds"],
              "docs_per_second": parley["docs_per_second"] / bare["docs_per_second"],
              "maxrss": parley["maxrss_mb"] / bare["maxrss_mb"]}
+    if "encoder_seconds" in bare:  # the measure where an encoder is added: against both bare parts
+        ratio["docs_per_second_vs_bare_with_encoder"] = (bare["seconds"] + bare["encoder_seconds"]) / parley["seconds"]
     if "tracemalloc_peak_mb" in parley and bare.get("tracemalloc_peak_mb"):
         ratio["tracemalloc_peak"] = parley["tracemalloc_peak_mb"] / bare["tracemalloc_peak_mb"]
     report = {"model": model_name(args.model), "batch_size": args.batch_size,

@@ -13,9 +13,11 @@ unreachable database) ends the run, with the driver's own one-line error.
 from __future__ import annotations
 
 import os
+import sys
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 
 from parley.annotate import Annotator
 from parley.clean import clean
@@ -149,6 +151,24 @@ class Pipeline:
         # the event and position models `parley train` wrote into the package (None: rules only)
         self.learned = load_learned() if learned else None
 
+    @cached_property
+    def sentence_encoder_installed(self) -> bool:
+        """Whether the learned components' sentence encoder can run (its weight package is installed)."""
+        from parley.learn.encoder import INSTALL_HINT, model_zip
+
+        if model_zip() is None:
+            print(f"warning: the sentence encoder is not installed ({INSTALL_HINT}); the learned events and "
+                  "positions run without sentence vectors, less accurately", file=sys.stderr)
+            return False
+        return True
+
+    def encode_sentences(self, texts: list[str]):
+        """Sentence vectors for the learned components (the encoder is loaded on first use: rules-only
+        work never pays for it)."""
+        from parley.learn.encoder import shared_encoder
+
+        return shared_encoder().encode(texts)
+
     @property
     def user_kb_files(self) -> tuple[str, ...]:
         """The --kb files beyond the shipped ones, so a worker process can load the same KB."""
@@ -179,7 +199,8 @@ class Pipeline:
         check("positions")
         events = self.events(resolved, quotes, positions)
         check("events")
-        return Context(resolved, quotes, proposals, events, positions, parse_roles=self.events.actors_of)
+        return Context(resolved, quotes, proposals, events, positions, parse_roles=self.events.actors_of,
+                       encode=self.encode_sentences if self.sentence_encoder_installed else None)
 
     def needs_pieces(self, text: str) -> bool:
         """Whether a text is too long for the model to take whole."""

