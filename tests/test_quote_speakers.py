@@ -59,3 +59,9 @@ def test_quote_opening_a_paragraph_continues_the_last_speaker(pipeline):
             "\u201cWe must change with it.\n\n\u201cOur answer is unity, and it will remain unity for as long as "
             "it takes.\u201d")
     assert speaker_name(run(pipeline, text), "Our answer is unity") == "Mikael Strand"
+
+
+def test_quoted_as_saying_names_the_person_quoted_not_the_agency(pipeline):
+    text = ("Border\n\nThe Interfax news agency quoted Governor Pavel Zorin as saying that the border "
+            "crossing would reopen on Monday.")
+    assert speaker_name(run(pipeline, text), "the border crossing would reopen") == "Pavel Zorin"

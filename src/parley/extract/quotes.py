@@ -117,6 +117,13 @@ class QuoteExtractor:
 
     # -- speakers ------------------------------------------------------------------------------------
     def speaker_of_verb(self, verb: Token, rd: ResolvedDoc) -> tuple[str | None, str | None]:
+        quoted = _quoted_as_saying(verb)
+        if quoted is not None:  # 'Interfax quoted X as saying', 'X was quoted by Interfax as saying'
+            # the phrase of the quoted source stops before 'saying' (an 'acl' participle hangs inside it)
+            words = [t for t in quoted.subtree if t.i < verb.i and not (verb.left_edge.i <= t.i <= verb.right_edge.i)]
+            actor = rd.actor_of(quoted) or next((rd.by_token[t.i].actor_id for t in words if t.i in rd.by_token),
+                                                None)
+            return actor, verb.doc[words[0].i : words[-1].i + 1].text if words else quoted.text
         for child in verb.children:
             if child.dep_ in {"nsubj", "nsubjpass"} and _relative_speaker(child) and \
                     verb.dep_ in {"relcl", "acl"} and verb.head.i < child.i:
@@ -372,6 +379,10 @@ class QuoteExtractor:
             speaker = speaker_text = None
             cue = tok.text
             if tok.pos_ in {"VERB", "AUX"} and lemma in self.speech_verbs:
+                near = [g for c in tok.children for g in (c, *c.children)]  # 'saying', 'as saying', 'X saying'
+                if lemma in QUOTING_VERBS and any(_quoted_as_saying(t) is not None for t in near
+                                                  if t.lemma_.lower() in self.speech_verbs):
+                    continue  # 'Interfax quoted X as saying ...': the report is X's, found at 'saying'
                 content = self._verb_content(tok, rd)
                 if content and content[0].i < tok.i and self._introduces_direct(tok, direct_ends):
                     continue  # '“...,” replied X': the direct quote is what was said, not the clause before it
@@ -515,6 +526,27 @@ def _clause_tokens(head: Token) -> Tokens:
     if _subtree_sizes(head.doc)[head.i] == last - first + 1:
         return head.doc[first : last + 1]
     return sorted(head.subtree, key=lambda t: t.i)
+
+
+QUOTING_VERBS = {"quote", "cite"}
+
+
+def _quoted_as_saying(verb: Token) -> Token | None:
+    """The person a report quotes: X in 'Interfax quoted X as saying ...', 'HRW cites X as saying ...',
+    'Reuters quoted X saying ...' and 'X was quoted by Interfax as saying ...' (not the reporter, the
+    subject of 'quoted'). None for a verb of saying with a subject of its own."""
+    if any(c.dep_ in {"nsubj", "nsubjpass"} for c in verb.children):
+        return None
+    head = verb.head
+    if head.lower_ == "as" and head.head.i != head.i:
+        head = head.head  # 'as saying': 'saying' hangs from 'as'
+    if verb.dep_ == "acl" and head.head.lemma_.lower() in QUOTING_VERBS:
+        return head  # 'quoted [a spokesman saying]': the noun the participle modifies
+    if head.i == verb.i or head.lemma_.lower() not in QUOTING_VERBS:
+        return None
+    obj = next((c for c in head.children if c.dep_ == "dobj"), None)
+    passive = next((c for c in head.children if c.dep_ == "nsubjpass"), None)
+    return obj or passive
 
 
 def _relative_speaker(tok: Token) -> bool:
