@@ -65,3 +65,12 @@ def test_quoted_as_saying_names_the_person_quoted_not_the_agency(pipeline):
     text = ("Border\n\nThe Interfax news agency quoted Governor Pavel Zorin as saying that the border "
             "crossing would reopen on Monday.")
     assert speaker_name(run(pipeline, text), "the border crossing would reopen") == "Pavel Zorin"
+
+
+def test_transcript_turns_name_the_speaker_of_first_person_speech(pipeline):
+    text = ("Interview\n\nHost Daniel Berg: What comes next for the talks? "
+            "Foreign Minister Lukas Brenner: I think that the talks will resume in the spring. "
+            "Daniel Berg: And the sanctions? Lukas Brenner: I believe that they will stay.")
+    result = run(pipeline, text)
+    assert speaker_name(result, "the talks will resume") == "Lukas Brenner"
+    assert speaker_name(result, "they will stay") == "Lukas Brenner"

@@ -185,7 +185,7 @@ class QuoteExtractor:
         return None
 
     # -- direct ----------------------------------------------------------------------------------------
-    def direct(self, rd: ResolvedDoc, indirect: Sequence[Quote] = ()) -> list[Quote]:
+    def direct(self, rd: ResolvedDoc, indirect: Sequence[Quote] = (), turns: _Turns | None = None) -> list[Quote]:
         text = rd.document.text
         quotes: list[Quote] = []
         outer_of = _FirstContaining(indirect)
@@ -228,8 +228,10 @@ class QuoteExtractor:
                     prev = reported
                 if prev is None and para_start > 0 and not text[para_start : qs.start - 1].strip():
                     prev = self._previous_paragraph_speaker(rd, para_start, spoken, reported_before(qs.start))
-                if prev:
+                if prev and (turns is None or turns.same(prev.start, qs.start)):
                     speaker, speaker_text, cue = prev.speaker, prev.speaker_text, prev.cue
+            if speaker is None and turns is not None and turns(qs.start) is not None:
+                speaker, speaker_text = turns(qs.start)  # a transcript: the speaker of this turn quotes it
             quotes.append(Quote(
                 id="", doc=rd.document.id, speaker=speaker, speaker_text=speaker_text, cue=cue,
                 text=body, start=qs.start, end=qs.end, quote_kind="direct"))
@@ -363,7 +365,7 @@ class QuoteExtractor:
         return None
 
     # -- indirect ----------------------------------------------------------------------------------------
-    def indirect(self, rd: ResolvedDoc, direct: list[Quote]) -> list[Quote]:
+    def indirect(self, rd: ResolvedDoc, direct: list[Quote], turns: _Turns | None = None) -> list[Quote]:
         doc = rd.doc
         quotes: list[Quote] = []
         # The direct quotes are looked up once per candidate; sorted arrays make each lookup a bisection
@@ -389,6 +391,9 @@ class QuoteExtractor:
                 if content is None:
                     continue
                 speaker, speaker_text = self.speaker_of_verb(tok, rd)
+                if speaker is None and (speaker_text or "").strip().lower() in FIRST_PERSON and turns is not None \
+                        and turns(tok.idx) is not None:
+                    speaker = turns(tok.idx)[0]  # 'I think that ...' in a transcript: this turn's speaker
             elif tok.pos_ == "NOUN" and tok.lower_ in self.speech_nouns:
                 comp = [c for c in tok.children if c.i > tok.i and (
                     c.dep_ == "ccomp" or (c.dep_ in {"acl", "prep"} and (c.lower_ == "to" or any(
@@ -470,8 +475,9 @@ class QuoteExtractor:
     def __call__(self, rd: ResolvedDoc) -> list[Quote]:
         spans = [Quote("", rd.document.id, None, None, None, "", q.start, q.end, "direct")
                  for q in quote_spans(rd.document.text)]
-        indirect = self.indirect(rd, spans)
-        direct = self.direct(rd, indirect)
+        turns = _Turns(rd)
+        indirect = self.indirect(rd, spans, turns)
+        direct = self.direct(rd, indirect, turns)
         headlines = [q for q in self.colon_headlines(rd)
                      if not any(o.start < q.end and q.start < o.end for o in direct + indirect)]
         quotes = direct + indirect + headlines
@@ -529,6 +535,50 @@ def _clause_tokens(head: Token) -> Tokens:
 
 
 QUOTING_VERBS = {"quote", "cite"}
+FIRST_PERSON = {"i", "we"}
+
+
+class _Turns:
+    """The turns of a transcript or interview: 'Vladimir Putin: ...', 'Question: ...'. A label is a short
+    run of capitalised words opening a sentence and ending in a colon; a turn lasts until the next label.
+    A label naming a person gives that person's turn; another ('Question:', 'Host:') a turn of no one
+    known. Calling it with a character position gives (speaker id, label) of the person's turn there."""
+
+    # a label opens the text, a line or a sentence (after its final punctuation: the parser does not always
+    # split a sentence before a label), and runs up to eight words to a colon: 'President of Russia
+    # Vladimir Putin:', 'Question:'
+    LABEL = re.compile(r"(?:^|(?<=[.?!\u2026\"\u201d\u00bb] ))"
+                       r"([A-Z][^\s.?!:;,\"\u201c\u201d]*(?:[ \u00a0][^\s.?!:;,\"\u201c\u201d]+){0,7}):\s", re.M)
+    OTHER_LABEL_WORDS = 3  # a label naming no person ('Question:', 'Host:') is that short and capitalised
+
+    def __init__(self, rd: ResolvedDoc) -> None:
+        self.starts: list[int] = []
+        self.turns: list[tuple[str, str] | None] = []
+        for m in self.LABEL.finditer(rd.document.text):
+            words = m.group(1).split()
+            if not words[-1][:1].isupper():
+                continue
+            span = rd.doc.char_span(m.start(1), m.end(1), alignment_mode="expand")
+            people = [rd.by_token[t.i].actor_id for t in span or () if t.i in rd.by_token
+                      and rd.actors[rd.by_token[t.i].actor_id].type == "PERSON"]
+            named = rd.actor_named(words[-1]) if not people else None
+            people = people or ([named] if named else [])  # a name the tagger missed this time
+            if not people and (len(words) > self.OTHER_LABEL_WORDS or not all(w[:1].isupper() for w in words)):
+                continue
+            # a named person's turn, or (for 'Question:' and the like) the end of the one before
+            self.starts.append(m.start(1))
+            self.turns.append((people[-1], m.group(1)) if people else None)
+        self.any_person = any(self.turns)
+
+    def __call__(self, at: int) -> tuple[str, str] | None:
+        if not self.any_person:
+            return None
+        k = bisect_right(self.starts, at)
+        return self.turns[k - 1] if k else None
+
+    def same(self, a: int, b: int) -> bool:
+        """Whether two positions lie in one turn (always, in a text without person turns)."""
+        return not self.any_person or bisect_right(self.starts, a) == bisect_right(self.starts, b)
 
 
 def _quoted_as_saying(verb: Token) -> Token | None:
