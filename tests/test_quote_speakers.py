@@ -74,3 +74,9 @@ def test_transcript_turns_name_the_speaker_of_first_person_speech(pipeline):
     result = run(pipeline, text)
     assert speaker_name(result, "the talks will resume") == "Lukas Brenner"
     assert speaker_name(result, "they will stay") == "Lukas Brenner"
+
+
+def test_according_to_an_unresolved_source_still_names_it(pipeline):
+    text = ("Clashes\n\nAccording to the Nordpress news agency, the police left the building after midnight.")
+    quote = next(q for q in run(pipeline, text).quotes if q.text.startswith("the police left"))
+    assert "Nordpress" in (quote.speaker_text or "")

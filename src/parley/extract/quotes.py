@@ -426,6 +426,10 @@ class QuoteExtractor:
                         content = doc[sent.start : tok.i - (1 if doc[tok.i - 1].is_punct else 0)]
                 speaker = self._according_to(tok, rd)
                 cue = "according to"
+                obj = next((o for prep in tok.children for o in prep.children if o.dep_ == "pobj"), None)
+                if speaker is None and obj is not None and obj.lower_ not in {"which", "whom", "who"}:
+                    # 'according to the AP news agency': a source named but not resolved is still named
+                    speaker_text = doc[obj.left_edge.i : obj.i + 1].text
             if not content:
                 continue
             while content and (content[0].is_punct or content[0].lower_ in {"that", ","}):
