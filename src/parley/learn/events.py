@@ -18,7 +18,7 @@ from parley.resolve.time import resolve_time
 SYMMETRIC = {"CONSULT", "COOPERATE"}
 DEFAULTS: dict[str, Any] = {"c_type": 0.5, "c_role": 1.0, "type_threshold": 0.3, "role_threshold": 0.5,
                             "max_per_sentence": 3, "min_count": 2, "balanced": True,
-                            "first_target_threshold": 0.1, "keep_rules": True, "rule_floor": 0.1}
+                            "first_target_threshold": 0.1, "keep_rules": True, "rule_floor": 0.0}
 
 
 @dataclass
@@ -167,6 +167,8 @@ class EventModel:
     @staticmethod
     def _rule_prob(ctx: Context, event: Event, type_probs: dict[int, dict[str, float]]) -> float:
         """The model's probability of a rule event's type in its sentence: a cue that fired where the model
-        sees no act of that type is dropped below `rule_floor` (0 keeps every rule reading)."""
+        sees no act of that type is dropped below `rule_floor`. Off by default (0 keeps every rule reading):
+        a floor of 0.1 gained 0.006 events-type F1 on the 83 articles' CV but cost 0.08 type macro-F1 on the
+        PLOVER benchmark, whose sentences are unlike them: the models must not veto exact cues out of domain."""
         i = ctx.sentence_of(event.start, event.end)
         return type_probs.get(i, {}).get(event.type, 1.0) if i is not None else 1.0
