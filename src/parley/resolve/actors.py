@@ -125,8 +125,7 @@ class ResolvedDoc:
             actor = self.actors[span.actor_id]
             if plural:
                 return actor.type != "PERSON" and not (singular and actor.type == "GROUP")
-            known = self.genders.get(span.actor_id)
-            return actor.type == "PERSON" and not (gender and known and known != gender)
+            return self._person_of_gender(span.actor_id, gender)
 
         if before < len(self.doc):
             sent_starts = [s.start for s in self.doc[: before + 1].sents][-4:]
@@ -134,10 +133,7 @@ class ResolvedDoc:
             for span in earlier:
                 if span.tok_start < window:
                     break
-                head = self.doc[span.tok_start : span.tok_end].root
-                node = head
-                while node.dep_ in {"appos", "compound", "pobj", "prep"} and node.head.i != node.i:
-                    node = node.head  # 'The Kremlin - spokesman for Dmitry Peskov - said'
+                node = self._phrase_head(span)  # 'The Kremlin - spokesman for Dmitry Peskov - said'
                 if fits(span) and node.dep_ in {"nsubj", "nsubjpass"}:
                     return span.actor_id
         for span in earlier:
@@ -151,21 +147,28 @@ class ResolvedDoc:
         gender) who is a subject in the last few sentences, leaving out subjects inside what someone
         reportedly said ('X said that Y will ...': the next 'he said' continues X, not Y); failing that, the
         antecedent of any pronoun."""
-        self.sent_at(min(before, len(self.doc) - 1))  # fills the sentence cache
-        k = bisect_right(self._starts, before) - 1
-        window = self._starts[max(k - sentences, 0)] if k >= 0 else 0
+        k = self.sent_index(min(before, len(self.doc) - 1))
+        window = self._starts[max(k - sentences, 0)]
         for span in sorted((s for s in self.spans if window <= s.tok_start < before),
                            key=lambda s: s.tok_start, reverse=True):
-            actor = self.actors[span.actor_id]
-            known = self.genders.get(span.actor_id)
-            if actor.type != "PERSON" or (gender and known and known != gender):
+            if not self._person_of_gender(span.actor_id, gender):
                 continue
-            node = self.doc[span.tok_start : span.tok_end].root
-            while node.dep_ in {"appos", "compound", "pobj", "prep"} and node.head.i != node.i:
-                node = node.head  # 'The head of the department, X, said'
+            node = self._phrase_head(span)  # 'The head of the department, X, said'
             if node.dep_ in {"nsubj", "nsubjpass"} and not _reported(node, speech_lemmas):
                 return span.actor_id
         return self.antecedent(before, gender=gender)
+
+    def _person_of_gender(self, actor_id: str, gender: str | None) -> bool:
+        """A person not known to be of another gender than `gender` (None asks none)."""
+        known = self.genders.get(actor_id)
+        return self.actors[actor_id].type == "PERSON" and not (gender and known and known != gender)
+
+    def _phrase_head(self, span: ActorSpan) -> Token:
+        """The word that gives a mention's phrase its role in the clause, past appositives and 'of' phrases."""
+        node = self.doc[span.tok_start : span.tok_end].root
+        while node.dep_ in {"appos", "compound", "pobj", "prep"} and node.head.i != node.i:
+            node = node.head
+        return node
 
     def named_group(self, head: Token) -> str | None:
         """An actor for an unresolved subject phrase that names a group or body ('Demonstrators',
