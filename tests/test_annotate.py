@@ -32,3 +32,17 @@ def test_model_name_is_configurable(monkeypatch, kb):
     assert model_name() == "xx_not_installed_model"
     with pytest.raises(RuntimeError, match="not installed"):
         build_nlp(kb)
+
+
+def test_typographic_apostrophe_matches_the_kb_name(pipeline):
+    doc = pipeline.annotator("Rebels of the Donetsk People\u2019s Republic said they would talk.")
+    ids = {e.text: e.ent_id_ for e in doc.ents}
+    assert ids.get("Donetsk People\u2019s Republic") == "DPR"
+
+
+def test_paragraph_first_word_stays_with_its_verb(pipeline):
+    text = ("Nuland: At least 400-500 Russian soldiers killed in Ukraine\n\n"
+            "Nuland said Moscow continues to deny its military presence in the Donbas.")
+    sents = [s.text.strip() for s in pipeline.annotator(text).sents]
+    assert any(s.startswith("Nuland said Moscow") for s in sents), sents
+    assert "Nuland" not in sents

@@ -49,3 +49,31 @@ def test_mentions_point_at_their_text(pipeline):
     mentions = rd.mentions()
     assert {m.actor for m in mentions} >= {"RUS", "USA", "UKR"}
     assert all(text[m.start:m.end] == m.text for m in mentions)
+
+
+def test_courtesy_title_is_not_part_of_the_person(pipeline):
+    rd = resolve(pipeline, "Standing in the square, Ms Olga Petrova said she had voted for the first time.")
+    names = {a.name for a in rd.actors.values() if a.type == "PERSON"}
+    assert "Olga Petrova" in names and not any(n.startswith("Ms") for n in names)
+    assert "person:olga-petrova" in rd.actors
+
+
+def test_unnamed_ministry_is_the_documents_states_body(pipeline):
+    rd = resolve(pipeline, "Ukraine rejected the vote. Kiev said the talks were over, and Ukraine asked for help.\n\n"
+                           "The Foreign Ministry said on Friday that the referendum was illegal.")
+    ministry = next(s for s in rd.spans if s.text.endswith("Foreign Ministry"))
+    assert ministry.actor_id == "UA-MFA"
+    assert rd.actors["UA-MFA"].country == "UKR"
+
+
+def test_named_ministry_is_followed_by_its_short_form(pipeline):
+    rd = resolve(pipeline, "Ukraine and Russia traded blame. Russia's Foreign Ministry said the West was to blame. "
+                           "Ukraine said Russia lied. The Foreign Ministry later added that talks were possible.")
+    later = [s for s in rd.spans if s.text == "Foreign Ministry"]
+    assert later and later[-1].actor_id == "RU-MFA"
+
+
+def test_security_council_alone_is_not_a_states(pipeline):
+    rd = resolve(pipeline, "Russia and Ukraine traded blame. The Security Council met on Friday to discuss it.")
+    council = [s.actor_id for s in rd.spans if "Security Council" in s.text]
+    assert council and "RU-SECCOUNCIL" not in council

@@ -53,6 +53,9 @@ def entity_patterns(kb: KnowledgeBase) -> list[dict]:
         if ident:
             pattern["id"] = ident
         patterns.append(pattern)
+        if "'" in text:
+            # scraped news mostly prints the typographic apostrophe: "Donetsk People’s Republic"
+            add(label, text.replace("'", "\u2019"), ident)
 
     for text, actor_id, kind in kb.surface_forms():
         actor = kb.actors[actor_id]
@@ -82,6 +85,10 @@ def paragraph_boundaries(doc):
     for tok in doc[:-1]:
         if "\n" in tok.text or "\n" in tok.whitespace_:
             doc[tok.i + 1].is_sent_start = True
+            if tok.i + 2 < len(doc) and doc[tok.i + 1].is_alpha and doc[tok.i + 2].is_lower and doc[tok.i + 2].is_alpha:
+                # a paragraph's first word and a lower-case word after it are one sentence: the parser
+                # otherwise cuts "Nuland | said Moscow ..." after a headline and loses the speaker
+                doc[tok.i + 2].is_sent_start = False
     return doc
 
 

@@ -1,8 +1,9 @@
 """Learned positions: which sentences state what a party wants or holds, of which kind and topic, and whose.
 
-Kinds and topics are independent yes/no decisions per sentence (one logistic model each over the sentence's
-features, the rules' cues among them); every kept kind is paired with every kept topic. The holder is the
-candidate actor the holder model scores highest: the speaker, or the party the text frames the view as,
+Whether a sentence states a position at all is one yes/no decision over the sentence's features (the rules'
+cues among them); its kind and its topic are then each chosen by a model fitted only on sentences that do
+state one, so "demand or assessment" and "sanctions or other" are learned apart from "position or not". The
+holder is the candidate actor the holder model scores highest: the speaker, or the party the text frames the view as,
 never merely the party the demand is about (the model sees whether a mention is inside reported content)."""
 
 from __future__ import annotations
@@ -14,8 +15,8 @@ from parley.learn.context import Context, GoldActors, concatenate, conjoin
 from parley.learn.linear import LinearModel
 from parley.records import POSITION_KINDS, TOPICS, Position, content_hash
 
-DEFAULTS: dict[str, Any] = {"c_kind": 0.5, "c_topic": 0.5, "c_holder": 1.0, "kind_threshold": 0.3,
-                            "topic_threshold": 0.3, "max_per_sentence": 3, "min_count": 2, "balanced": True,
+DEFAULTS: dict[str, Any] = {"c_detect": 0.5, "c_kind": 0.5, "c_topic": 0.5, "c_holder": 1.0,
+                            "detect_threshold": 0.5, "second_kind": 0.7, "min_count": 2, "balanced": True,
                             "keep_rules": True}
 
 
@@ -55,6 +56,7 @@ def merge(parts: list[PositionExamples]) -> PositionExamples:
 
 class PositionModel:
     def __init__(self, models: dict[str, LinearModel], config: dict[str, Any]) -> None:
+        self.detect_model = models["detect"]
         self.kind_model = models["kind"]
         self.topic_model = models["topic"]
         self.holder_model = models["holder"]
@@ -63,11 +65,19 @@ class PositionModel:
     @classmethod
     def train(cls, ex: PositionExamples, config: dict[str, Any] | None = None, seed: int = 13) -> PositionModel:
         cfg = {**DEFAULTS, **(config or {})}
+        stating = [i for i, kinds in enumerate(ex.kinds) if kinds]
         models = {
-            "kind": LinearModel.train(ex.sentences, ex.kinds, labels=list(POSITION_KINDS), c=cfg["c_kind"],
-                                      min_count=cfg["min_count"], balanced=cfg["balanced"], seed=seed),
-            "topic": LinearModel.train(ex.sentences, ex.topics, labels=list(TOPICS), c=cfg["c_topic"],
-                                       min_count=cfg["min_count"], balanced=cfg["balanced"], seed=seed),
+            "detect": LinearModel.train(ex.sentences, [{"yes"} if k else set() for k in ex.kinds], labels=["yes"],
+                                        c=cfg["c_detect"], min_count=cfg["min_count"], balanced=cfg["balanced"],
+                                        seed=seed),
+            # kind and topic are read among sentences that state a position: unweighted, so the common
+            # kinds and topics ("assessment", "other") keep their prior
+            "kind": LinearModel.train([ex.sentences[i] for i in stating], [ex.kinds[i] for i in stating],
+                                      labels=list(POSITION_KINDS), c=cfg["c_kind"], min_count=cfg["min_count"],
+                                      seed=seed),
+            "topic": LinearModel.train([ex.sentences[i] for i in stating], [ex.topics[i] for i in stating],
+                                       labels=list(TOPICS), c=cfg["c_topic"], min_count=cfg["min_count"],
+                                       seed=seed),
             "holder": LinearModel.train(ex.holders, ex.is_holder, labels=["yes"], c=cfg["c_holder"],
                                         min_count=cfg["min_count"], seed=seed),
         }
@@ -75,7 +85,8 @@ class PositionModel:
 
     @property
     def models(self) -> dict[str, LinearModel]:
-        return {"kind": self.kind_model, "topic": self.topic_model, "holder": self.holder_model}
+        return {"detect": self.detect_model, "kind": self.kind_model, "topic": self.topic_model,
+                "holder": self.holder_model}
 
     def __call__(self, ctx: Context) -> list[Position]:
         cfg = self.config
@@ -83,19 +94,17 @@ class PositionModel:
         out: list[Position] = []
         for i in range(len(ctx.sentences)):
             feats = ctx.sentence_features(i)
-            kp = self.kind_model.scores(feats)
-            kinds = [k for p, k in sorted(zip(kp, self.kind_model.labels), reverse=True) if p >= cfg["kind_threshold"]]
-            if not kinds:
+            if self.detect_model.scores(feats)[0] < cfg["detect_threshold"]:
                 continue
-            tp = self.topic_model.scores(feats)
-            ranked_topics = sorted(zip(tp, self.topic_model.labels), reverse=True)
-            topics = [t for p, t in ranked_topics if p >= cfg["topic_threshold"]] or [ranked_topics[0][1]]
             cands = ctx.candidates(i)
             if not cands:
                 continue
+            kinds = sorted(zip(self.kind_model.scores(feats), self.kind_model.labels), reverse=True)
+            topic = max(zip(self.topic_model.scores(feats), self.topic_model.labels))[1]
+            # a second kind only when the model is nearly as sure of it ("a demand and its condition")
+            chosen = [kinds[0][1]] + [k for p, k in kinds[1:2] if p >= cfg["second_kind"] * kinds[0][0]]
             start, evidence = ctx.evidence(i)
-            pairs = [(k, t) for k in kinds for t in topics][: cfg["max_per_sentence"]]
-            for kind, topic in pairs:
+            for kind in chosen:
                 scores = {a: self.holder_model.scores(conjoin(f, kind))[0] for a, f in cands.items()}
                 holder = max(scores, key=lambda a: scores[a])
                 pos = Position(id="", doc=rd.document.id, actor=holder, position_kind=kind, topic=topic,

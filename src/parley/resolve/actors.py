@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -202,6 +203,7 @@ class ActorResolver:
         self.kb = kb
         self.demonyms = kb.demonym_index()
         self.title_words = {w.lower() for w in kb.words("title_words")}
+        self.courtesy_titles = set(kb.words("courtesy_titles"))
         self.anonymous_nouns = {w.lower() for w in kb.words("anonymous_source_nouns")}
         self.anonymous_modifiers = {w.lower() for w in kb.words("anonymous_source_modifiers")}
         self.description_heads = {w.lower() for w in kb.words("description_heads")}
@@ -216,6 +218,7 @@ class ActorResolver:
         self.gender_titles = _gender_index(kb.table("gender_titles"), lower=True)
         self.gender_nouns = _gender_index(kb.table("gender_nouns"), lower=True)
         self.given_names = _gender_index(kb.table("given_names"), lower=False)
+        self.national_bodies = _national_bodies(kb, self.demonyms)
 
     # -- actors --------------------------------------------------------------------------------------
     def kb_actor(self, actor_id: str, day: date | None) -> Actor:
@@ -371,9 +374,12 @@ class ActorResolver:
         name = ent.text.strip()
         name = re.sub(r"^(?:the|The)\s+", "", name)
         name = re.sub(r"[’']s$", "", name).strip()
+        parts = name.split()
+        if len(parts) >= 2 and parts[0] in self.courtesy_titles:
+            parts = parts[1:]  # the id and name are the person's: 'Ms Olga' and 'Olga' are one person
+            name = " ".join(parts)
         if not name or not name[0].isupper() or len(name) < 3:
             return
-        parts = name.split()
         # a later surname-only mention of a person named earlier in this document
         if len(parts) == 1 and parts[0] in local_people:
             resolved.add(ActorSpan(ent.start_char, ent.end_char, ent.text, local_people[parts[0]], "surname",
@@ -423,12 +429,29 @@ class ActorResolver:
                                      for t in words):
             return  # single capitalised words tagged ORG are too often noise ('Defense', 'MLRS')
         name = " ".join(t.text for t in words)
-        actor_id = "org:" + slug(name)
-        if actor_id not in resolved.actors:
+        actor_id = self._national_body(name, ent.start, resolved) or "org:" + slug(name)
+        if actor_id in self.kb.actors:
+            if actor_id not in resolved.actors:
+                resolved.actors[actor_id] = self.kb_actor(actor_id, resolved.document.published)
+        elif actor_id not in resolved.actors:
             country = self.country_in([t.text for t in words])
             resolved.actors[actor_id] = Actor(id=actor_id, name=name, type="ORG", country=country, aliases=[])
         resolved.add(ActorSpan(words[0].idx, ent.end_char, ent.doc[words[0].i : ent.end].text, actor_id, "name",
                                words[0].i, ent.end))
+
+    def _national_body(self, name: str, before: int, resolved: ResolvedDoc) -> str | None:
+        """'the Foreign Ministry' without a country: the KB body of that name whose state this document
+        is about: the one named earlier, else the one of the state the document names most."""
+        bodies = self.national_bodies.get(name.lower())
+        if not bodies:
+            return None
+        earlier = [s.actor_id for s in resolved.spans if s.tok_start < before and s.actor_id in bodies.values()]
+        if earlier:
+            return earlier[-1]
+        counts = Counter(s.actor_id for s in resolved.spans if s.actor_id in bodies)
+        if counts:
+            return bodies[counts.most_common(1)[0][0]]
+        return None
 
     def _norp(self, ent: Span, resolved: ResolvedDoc) -> None:
         text = re.sub(r"^(?:the|The)\s+", "", ent.text)
@@ -571,6 +594,32 @@ class ActorResolver:
             if (overlap or (country and actor.country == country)) and score > best_score:
                 best, best_score = actor.id, score
         return best
+
+
+def _national_bodies(kb: KnowledgeBase, demonyms: dict[str, str]) -> dict[str, dict[str, str]]:
+    """Generic name (lower-case) -> {state id: body id}, from the KB's national bodies' names: 'Russian
+    Foreign Ministry' and 'Foreign Ministry of Russia' give 'foreign ministry' -> {RUS: RU-MFA}."""
+    index: dict[str, dict[str, str]] = {}
+    for actor in kb.actors.values():
+        state = kb.actors.get(actor.country) if actor.country else None
+        if actor.type != "ORG" or state is None:
+            continue
+        state_names = {n.lower() for n in state.names}
+        for name in actor.names:
+            words = name.split()
+            first = re.sub(r"[’']s$", "", words[0]).lower()
+            generic = None
+            if len(words) >= 3 and (demonyms.get(first) == state.id or first in state_names):
+                generic = " ".join(words[1:])
+            else:
+                m = re.match(r"(.+?) of (?:the )?(.+)$", name)
+                if m and m.group(2).lower() in state_names:
+                    generic = m.group(1)
+            if generic and len(generic.split()) >= 2:
+                index.setdefault(generic.lower(), {}).setdefault(state.id, actor.id)
+    # a generic name an international body also ends with ('UN Security Council') is not a state's alone
+    international = [n.lower() for a in kb.actors.values() if a.type == "ORG" and not a.country for n in a.names]
+    return {g: bodies for g, bodies in index.items() if not any(n.endswith(" " + g) for n in international)}
 
 
 def _allegiance(tok: Token) -> bool:
