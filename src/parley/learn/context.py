@@ -197,12 +197,17 @@ class Context:
         return f
 
     def sentence_vector(self, i: int):
-        """Sentence i's encoder vector; the document's sentences are encoded together, on first use."""
+        """Sentence i's encoder vector; the document's sentences are encoded together, on first use.
+
+        Only sentences with an actor candidate are encoded (the others can hold no event or position, and
+        the encoder is most of the pipeline's time); the rest get None, in training as at run time."""
         if self.encode is None:
             return None
         if self._vectors is None:
-            self._vectors = self.encode([self.evidence(k)[1] for k in range(len(self.sentences))])
-        return self._vectors[i]
+            wanted = [k for k in range(len(self.sentences)) if self.candidates(k)]
+            encoded = self.encode([self.evidence(k)[1] for k in wanted]) if wanted else []
+            self._vectors = dict(zip(wanted, encoded))
+        return self._vectors.get(i)
 
     # -- actor candidates ----------------------------------------------------------------------------------
     def candidates(self, i: int) -> dict[str, dict[str, float]]:

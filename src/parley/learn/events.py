@@ -121,12 +121,12 @@ class EventModel:
         rd = ctx.rd
         events: list[Event] = []
         for i, sent in enumerate(ctx.sentences):
+            if not ctx.candidates(i):
+                continue  # no actor to do it: checked first, so the sentence is not encoded
             probs = self.type_model.scores(ctx.sentence_features(i))
             ranked = sorted(((p, t) for p, t in zip(probs, self.type_model.labels) if p >= cfg["type_threshold"]),
                             reverse=True)[: cfg["max_per_sentence"]]
             if not ranked:
-                continue
-            if not ctx.candidates(i):
                 continue
             when = resolve_time(sent.text, rd.document.published)
             start, evidence = ctx.evidence(i)

@@ -93,11 +93,11 @@ class PositionModel:
         rd = ctx.rd
         out: list[Position] = []
         for i in range(len(ctx.sentences)):
-            feats = ctx.sentence_features(i)
-            if self.detect_model.scores(feats)[0] < cfg["detect_threshold"]:
-                continue
             cands = ctx.candidates(i)
             if not cands:
+                continue  # no actor to hold it: checked first, so the sentence is not encoded
+            feats = ctx.sentence_features(i)
+            if self.detect_model.scores(feats)[0] < cfg["detect_threshold"]:
                 continue
             kinds = sorted(zip(self.kind_model.scores(feats), self.kind_model.labels), reverse=True)
             topic = max(zip(self.topic_model.scores(feats), self.topic_model.labels))[1]
