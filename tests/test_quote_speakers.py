@@ -80,3 +80,28 @@ def test_according_to_an_unresolved_source_still_names_it(pipeline):
     text = ("Clashes\n\nAccording to the Nordpress news agency, the police left the building after midnight.")
     quote = next(q for q in run(pipeline, text).quotes if q.text.startswith("the police left"))
     assert "Nordpress" in (quote.speaker_text or "")
+
+
+def test_he_said_after_reported_speech_is_its_speaker_not_a_person_named_in_it(pipeline):
+    # 'He warned that ... Novak might ...': the next 'he said' is the one who warned, not Novak
+    text = ("Warning\n\nThe economist Pavel Hruby met President Karel Novak on Monday. Mr Hruby, who is widely "
+            "regarded as the president's chief adviser on the region, gave a long interview to a newspaper. "
+            "He warned that if the opposition did not end its occupation of the square, which is now into its "
+            "fourth month, President Novak might have no choice but to use force. \u201cIn a situation when "
+            "the authorities encounter a coup attempt, they simply have no choice,\u201d he said.")
+    assert speaker_name(run(pipeline, text), "In a situation when") == "Pavel Hruby"
+
+
+def test_a_person_tagged_org_in_one_sentence_is_still_that_person(pipeline):
+    # statistical NER reads a bare surname as an organisation here and there; the name decides
+    text = ("Separatists\n\nThe separatist leader Aleksander Boroday spoke in Donetsk on Monday. "
+            "\u201cThere will be more and more people from Moscow,\u201d Boroday, flanked by Igor Strelkov "
+            "and Vladimir Antyufeyev, told a news conference.")
+    assert speaker_name(run(pipeline, text), "There will be more") == "Aleksander Boroday"
+
+
+def test_speaker_text_leaves_out_a_relative_clause(pipeline):
+    text = ("Fleet\n\nThe Admiral, who headed the Black Sea Fleet in 1991, also revealed the scope of the operation: "
+            "\u201cThe negotiation process led to catastrophic consequences for the fleet.\u201d")
+    quote = next(q for q in run(pipeline, text).quotes if q.text.startswith("The negotiation process"))
+    assert quote.speaker_text == "The Admiral"

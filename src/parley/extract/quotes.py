@@ -134,9 +134,7 @@ class QuoteExtractor:
                 return actor, child.text  # the text names the pronoun, as for 'he said'
             if child.dep_ in {"nsubj", "nsubjpass"}:
                 # 'The Kremlin - spokesman for Dmitry Peskov - said': the person in the subject speaks
-                people = [rd.by_token[t.i].actor_id for t in child.subtree if t.i in rd.by_token
-                          and rd.actors[rd.by_token[t.i].actor_id].type == "PERSON"
-                          and rd.by_token[t.i].kind != "description"]
+                people = _people_in_subject(child, rd)
                 actor = people[0] if people else rd.actor_of(child)
                 if actor is None:
                     for sub in child.subtree:
@@ -212,6 +210,9 @@ class QuoteExtractor:
                     speaker = prev.speaker if prev else speaker
             if speaker is None:
                 speaker, speaker_text, cue = self._speaker_near(qs, rd)
+                if speaker is not None and (speaker_text or "").lower() in {"he", "she"}:
+                    speaker = _pronoun_continues_speaker(rd, qs.start, speaker, PRONOUN_GENDER[
+                        (speaker_text or "").lower()], (spoken, reported_before(qs.start)))
             if speaker is None:
                 para_start = text.rfind("\n\n", 0, qs.start) + 1
                 # Quote spans come in text order without overlap, so the last quote with a speaker is the
@@ -611,9 +612,56 @@ def _relative_speaker(tok: Token) -> bool:
     return low == "who" or (low == "which" and tok.i > 0 and tok.doc[tok.i - 1].text == ",")
 
 
+def _pronoun_continues_speaker(rd: ResolvedDoc, at: int, antecedent: str, gender: str,
+                               earlier: Sequence[Quote | None]) -> str:
+    """'He warned that ... Yanukovych might ... . "...," he said': a 'he said' right after someone's
+    reported speech continues that speaker, unless the pronoun's antecedent is named after that speech
+    ended (a person named inside what was said is not who says the next thing)."""
+    before = [q for q in earlier if q is not None and q.speaker and q.end <= at
+              and _sentences_apart(rd, q.end, at) <= 1]
+    if not before:
+        return antecedent
+    last = max(before, key=lambda q: q.end)
+    if last.speaker == antecedent or last.speaker not in rd.actors or \
+            not rd.person_of_gender(last.speaker, gender):
+        return antecedent
+    named_after = any(s.actor_id == antecedent and last.end <= s.start < at for s in rd.spans)
+    return antecedent if named_after else last.speaker
+
+
+def _people_in_subject(subject: Token, rd: ResolvedDoc) -> list[str]:
+    """People named in a subject phrase, the phrase's own person first: its head or an appositive of it
+    ('Borodai, flanked by Strelkov and Antyufeyev', 'Ukraine's richest man, Rinat Akhmetov -- a backer of
+    President Viktor Yanukovych --'), then people further inside it ('The Kremlin - spokesman for
+    Dmitry Peskov - said': a body's spokesman speaks, not the body)."""
+    def person(tok: Token) -> str | None:
+        span = rd.by_token.get(tok.i)
+        if span and span.kind != "description" and rd.actors[span.actor_id].type == "PERSON":
+            return span.actor_id
+        return None
+
+    own: list[str] = []
+    chain = [subject]
+    while chain:  # the head, its name's parts and its appositives
+        tok = chain.pop(0)
+        found = person(tok)
+        if found and found not in own:
+            own.append(found)
+        chain.extend(c for c in tok.children if c.dep_ in {"appos", "compound", "flat"})
+    inner = [a for t in subject.subtree if (a := person(t)) and a not in own]
+    return own + inner
+
+
 def _phrase(tok: Token) -> str:
-    toks = sorted(tok.subtree, key=lambda t: t.i)
-    return tok.doc[toks[0].i : toks[-1].i + 1].text if toks else tok.text
+    """The words that name a speaker: the subject's phrase without a relative clause set off by a comma
+    ('The Admiral, who headed the Fleet in 1991,' names 'The Admiral')."""
+    doc = tok.doc
+    cut = min((c.left_edge.i for c in tok.children if c.dep_ == "relcl" and c.left_edge.i > tok.i
+               and doc[c.left_edge.i - 1].text == ","), default=None)
+    toks = sorted((t for t in tok.subtree if cut is None or t.i < cut - 1), key=lambda t: t.i)
+    while len(toks) > 1 and toks[-1].is_punct:
+        toks.pop()
+    return doc[toks[0].i : toks[-1].i + 1].text if toks else tok.text
 
 
 def _drop_nested(quotes: list[Quote]) -> list[Quote]:

@@ -126,7 +126,7 @@ class ResolvedDoc:
             actor = self.actors[span.actor_id]
             if plural:
                 return actor.type != "PERSON" and not (singular and actor.type == "GROUP")
-            return self._person_of_gender(span.actor_id, gender)
+            return self.person_of_gender(span.actor_id, gender)
 
         if before < len(self.doc):
             sent_starts = [s.start for s in self.doc[: before + 1].sents][-4:]
@@ -152,14 +152,14 @@ class ResolvedDoc:
         window = self._starts[max(k - sentences, 0)]
         for span in sorted((s for s in self.spans if window <= s.tok_start < before),
                            key=lambda s: s.tok_start, reverse=True):
-            if not self._person_of_gender(span.actor_id, gender):
+            if not self.person_of_gender(span.actor_id, gender):
                 continue
             node = self._phrase_head(span)  # 'The head of the department, X, said'
             if node.dep_ in {"nsubj", "nsubjpass"} and not _reported(node, speech_lemmas):
                 return span.actor_id
         return self.antecedent(before, gender=gender)
 
-    def _person_of_gender(self, actor_id: str, gender: str | None) -> bool:
+    def person_of_gender(self, actor_id: str, gender: str | None) -> bool:
         """A person not known to be of another gender than `gender` (None asks none)."""
         known = self.genders.get(actor_id)
         return self.actors[actor_id].type == "PERSON" and not (gender and known and known != gender)
@@ -297,10 +297,11 @@ class ActorResolver:
                 text = doc[start : ent.end].text
                 resolved.add(ActorSpan(doc[start].idx, ent.end_char, text, ident, kind, start, ent.end))
 
+        person_names = _person_names(ents, self.kb.actors, PLACE_ID)
         for ent in ents:
             if ent.ent_id_ in self.kb.actors or ent.ent_id_ == PLACE_ID:
                 continue
-            if ent.label_ == "PERSON" or self._named_like_person(ent):
+            if ent.label_ == "PERSON" or self._named_like_person(ent) or _strip_name(ent.text) in person_names:
                 self._person(ent, resolved, local_people)
             elif ent.label_ == "ORG":
                 self._org(ent, resolved)
@@ -620,6 +621,28 @@ def _national_bodies(kb: KnowledgeBase, demonyms: dict[str, str]) -> dict[str, d
     # a generic name an international body also ends with ('UN Security Council') is not a state's alone
     international = [n.lower() for a in kb.actors.values() if a.type == "ORG" and not a.country for n in a.names]
     return {g: bodies for g, bodies in index.items() if not any(n.endswith(" " + g) for n in international)}
+
+
+def _strip_name(text: str) -> str:
+    return re.sub(r"[’']s$", "", re.sub(r"^(?:the|The)\s+", "", text.strip())).strip()
+
+
+def _person_names(ents: list[Span], kb_actors: dict, place_id: str) -> set[str]:
+    """The names this document's PERSON entities go by (each whole name and, for a full name, its
+    surname): statistical NER tags the same person PERSON in one sentence and ORG in another
+    ('Borodai, flanked by ...'), and the name decides, not the tag."""
+    names: set[str] = set()
+    for ent in ents:
+        if ent.label_ != "PERSON" or ent.ent_id_ == place_id or ent.ent_id_ in kb_actors:
+            continue
+        name = _strip_name(ent.text)
+        parts = name.split()
+        if not parts or not all(p[:1].isupper() for p in parts):
+            continue
+        names.add(name)
+        if len(parts) >= 2 and len(parts[-1]) > 2:
+            names.add(parts[-1])
+    return names
 
 
 def _allegiance(tok: Token) -> bool:
