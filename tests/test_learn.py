@@ -200,3 +200,21 @@ def test_learned_quotes_are_opt_in(monkeypatch):
     assert not learned_quotes()
     monkeypatch.setenv("PARLEY_QUOTES", "learned")
     assert learned_quotes()
+
+
+def test_a_pronoun_subject_makes_its_antecedent_an_event_candidate(kb):
+    from datetime import date
+
+    from parley.learn.events import role_features
+    from parley.pipeline import Pipeline
+    from parley.records import Document
+
+    rules = Pipeline(kb, learned=False)
+    text = ("Envoy visits\n\nThe Red Cross envoy Dominik Stillhart spoke in Geneva on Monday. "
+            "He arrived in Kyiv on Wednesday to discuss the exchange of prisoners.")
+    ctx = rules.rule_stages(Document(id="t", source="t.txt", text=text, published=date(2014, 7, 30)))
+    i = next(k for k, s in enumerate(ctx.sentences) if s.text.startswith("He arrived"))
+    stillhart = next(a for a, actor in ctx.rd.actors.items() if actor.name.endswith("Stillhart"))
+    assert stillhart not in ctx.candidates(i)  # not named in the sentence: positions never see it there
+    feats = role_features(ctx, i, "CONSULT")[stillhart]
+    assert feats["pronoun"] == 1.0 and feats["dep:nsubj"] == 1.0 and feats["side:before"] == 1.0

@@ -67,6 +67,11 @@ def anchor(ctx: Context, i: int, etype: str):
 def role_features(ctx: Context, i: int, etype: str) -> dict[str, dict[str, float]]:
     """Each candidate actor of sentence i: its place in the sentence, and how it stands to the act's word."""
     cands = ctx.candidates(i)
+    for actor, feats in ctx.pronoun_candidates(i).items():
+        if actor in cands:
+            cands[actor].update({k: v for k, v in feats.items() if k not in ("cand", "unmentioned")})
+        else:
+            cands[actor] = feats
     word = anchor(ctx, i, etype)
     for actor, feats in role_candidates(ctx, word).items():
         base = cands.setdefault(actor, {"cand": 1.0})
