@@ -9,8 +9,12 @@ def run(pipeline, text):
     return pipeline.extract(Document(id="t", source="t.txt", text=text, published=date(2023, 3, 10)))
 
 
+def quote_starting(result, quote_text):
+    return next(q for q in result.quotes if q.text.startswith(quote_text))
+
+
 def speaker_name(result, quote_text):
-    quote = next(q for q in result.quotes if q.text.startswith(quote_text))
+    quote = quote_starting(result, quote_text)
     return {a.id: a.name for a in result.actors}.get(quote.speaker or "", quote.speaker)
 
 
@@ -37,7 +41,7 @@ def test_he_said_continues_the_speaker_not_a_subject_of_what_he_reported(pipelin
 def test_it_does_not_stand_for_a_group(pipeline):
     text = ("Monitors stopped\n\nThe OSCE published its report on Friday. Armed men stopped the monitors at a "
             "roadblock. \u201cWe could not pass the checkpoint at all,\u201d it said.")
-    quote = next(q for q in run(pipeline, text).quotes if q.text.startswith("We could not pass"))
+    quote = quote_starting(run(pipeline, text), "We could not pass")
     assert quote.speaker == "OSCE"
 
 
@@ -78,7 +82,7 @@ def test_transcript_turns_name_the_speaker_of_first_person_speech(pipeline):
 
 def test_according_to_an_unresolved_source_still_names_it(pipeline):
     text = ("Clashes\n\nAccording to the Nordpress news agency, the police left the building after midnight.")
-    quote = next(q for q in run(pipeline, text).quotes if q.text.startswith("the police left"))
+    quote = quote_starting(run(pipeline, text), "the police left")
     assert "Nordpress" in (quote.speaker_text or "")
 
 
@@ -103,5 +107,5 @@ def test_a_person_tagged_org_in_one_sentence_is_still_that_person(pipeline):
 def test_speaker_text_leaves_out_a_relative_clause(pipeline):
     text = ("Fleet\n\nThe Admiral, who headed the Black Sea Fleet in 1991, also revealed the scope of the operation: "
             "\u201cThe negotiation process led to catastrophic consequences for the fleet.\u201d")
-    quote = next(q for q in run(pipeline, text).quotes if q.text.startswith("The negotiation process"))
+    quote = quote_starting(run(pipeline, text), "The negotiation process")
     assert quote.speaker_text == "The Admiral"

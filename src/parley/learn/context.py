@@ -248,9 +248,7 @@ class Context:
             if any(q.start <= tok.idx < q.end for q in quotes):
                 f["in_content"] = 1.0
         for a, f in out.items():
-            f["type:" + self.rd.actors[a].type] = 1.0
-            n = sum(1 for s in self.rd.spans if s.actor_id == a)
-            f["salience:" + ("1" if n <= 1 else "few" if n <= 3 else "many")] = 1.0
+            self._add_actor_features(a, f)
         self._pronoun_candidates[i] = out
         return {a: dict(f) for a, f in out.items()}
 
@@ -301,13 +299,16 @@ class Context:
             if sent.start_char <= p.start < sent.end_char and p.actor in self.rd.actors:
                 out.setdefault(p.actor, {"cand": 1.0})["rule_holder"] = 1.0
         for a, f in out.items():
-            actor = self.rd.actors[a]
-            f["type:" + actor.type] = 1.0
             if "mentioned" not in f:
                 f["unmentioned"] = 1.0
-            n = sum(1 for s in self.rd.spans if s.actor_id == a)
-            f["salience:" + ("1" if n <= 1 else "few" if n <= 3 else "many")] = 1.0
+            self._add_actor_features(a, f)
         return out
+
+    def _add_actor_features(self, actor_id: str, f: dict[str, float]) -> None:
+        """What a candidate is, whatever its place in the sentence: its type and how often the document names it."""
+        f["type:" + self.rd.actors[actor_id].type] = 1.0
+        n = sum(1 for s in self.rd.spans if s.actor_id == actor_id)
+        f["salience:" + ("1" if n <= 1 else "few" if n <= 3 else "many")] = 1.0
 
 
 def concatenate(cls, parts: list):

@@ -74,10 +74,10 @@ class PositionModel:
             # kinds and topics ("assessment", "other") keep their prior
             "kind": LinearModel.train([ex.sentences[i] for i in stating], [ex.kinds[i] for i in stating],
                                       labels=list(POSITION_KINDS), c=cfg["c_kind"], min_count=cfg["min_count"],
-                                      balanced=cfg.get("balanced_kind", False), seed=seed),
+                                      seed=seed),
             "topic": LinearModel.train([ex.sentences[i] for i in stating], [ex.topics[i] for i in stating],
                                        labels=list(TOPICS), c=cfg["c_topic"], min_count=cfg["min_count"],
-                                       balanced=cfg.get("balanced_topic", False), seed=seed),
+                                       seed=seed),
             "holder": LinearModel.train(ex.holders, ex.is_holder, labels=["yes"], c=cfg["c_holder"],
                                         min_count=cfg["min_count"], seed=seed),
         }

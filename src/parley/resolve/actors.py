@@ -372,9 +372,7 @@ class ActorResolver:
             w[:1].isupper() and w.replace("-", "").isalpha() for w in words)
 
     def _person(self, ent: Span, resolved: ResolvedDoc, local_people: dict[str, str]) -> None:
-        name = ent.text.strip()
-        name = re.sub(r"^(?:the|The)\s+", "", name)
-        name = re.sub(r"[’']s$", "", name).strip()
+        name = _strip_name(ent.text)
         parts = name.split()
         if len(parts) >= 2 and parts[0] in self.courtesy_titles:
             parts = parts[1:]  # the id and name are the person's: 'Ms Olga' and 'Olga' are one person
@@ -624,6 +622,7 @@ def _national_bodies(kb: KnowledgeBase, demonyms: dict[str, str]) -> dict[str, d
 
 
 def _strip_name(text: str) -> str:
+    """A person entity's name without a leading 'the' and a possessive 's ('the Putin's' -> 'Putin')."""
     return re.sub(r"[’']s$", "", re.sub(r"^(?:the|The)\s+", "", text.strip())).strip()
 
 
