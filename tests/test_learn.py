@@ -218,3 +218,27 @@ def test_a_pronoun_subject_makes_its_antecedent_an_event_candidate(kb):
     assert stillhart not in ctx.candidates(i)  # not named in the sentence: positions never see it there
     feats = role_features(ctx, i, "CONSULT")[stillhart]
     assert feats["pronoun"] == 1.0 and feats["dep:nsubj"] == 1.0 and feats["side:before"] == 1.0
+
+
+def test_a_sentence_reads_the_same_whichever_sentence_is_read_first(kb):
+    """The role reading records the groups it names; it is done once, up front, so a sentence's candidates
+    do not depend on which sentences a model (or an earlier cross-validation fold) read before it."""
+    from datetime import date
+
+    from parley.learn.events import role_features
+    from parley.pipeline import Pipeline
+    from parley.records import Document
+
+    rules = Pipeline(kb, learned=False)
+    text = ("Crimea tensions\n\nThe Azov Battalion stayed outside Mariupol on Sunday. "
+            "Oplot remained in Donetsk. Berkut stood on the square in Kharkiv.")
+    ctx = rules.rule_stages(Document(id="t", source="t.txt", text=text, published=date(2014, 3, 2)))
+    spans = len(ctx.rd.spans)
+    candidates = [set(ctx.candidates(i)) for i in range(len(ctx.sentences))]
+    assert "group:azov-battalion" in candidates[1]  # the unresolved subject is a candidate from the start
+    for i in reversed(range(len(ctx.sentences))):
+        for etype in ("MOBILIZE", "PROTEST", "CONSULT"):
+            role_features(ctx, i, etype)
+    assert len(ctx.rd.spans) == spans
+    ctx._candidates.clear()
+    assert [set(ctx.candidates(i)) for i in range(len(ctx.sentences))] == candidates

@@ -94,6 +94,24 @@ class Context:
         title = self.rd.document.title
         text = self.rd.document.text
         self.title_end = len(title) if title and text.startswith(title) else 0
+        if self.parse_roles is not None:
+            self._read_roles_once()
+
+    def _read_roles_once(self) -> None:
+        """Read who acts on whom at every word a learned role model may anchor on (each sentence's root
+        and its event triggers), before any model reads the sentence. The reading records the groups it
+        names ('Demonstrators marched': a new actor and mention), so done lazily it would make one
+        sentence's candidates depend on which sentences were read before it: in cross-validation, on the
+        order of the folds."""
+        cues = Cues.of(self.rd.resolver.kb) if self.rd.resolver is not None else None
+        for sent in self.sentences:
+            words = [sent.root] + [t for t in sent if cues is not None and t.lemma_.lower() in cues.lemma_types]
+            for word in words:
+                self.parse_roles(word, self.rd, self.speaker_at(word))
+
+    def speaker_at(self, word) -> str | None:
+        """The speaker of a quote holding the word ('we will respond': the speaker acts)."""
+        return next((q.speaker for q in self.quotes if q.speaker and q.start <= word.idx < q.end), None)
 
     def sentence_of(self, start: int, end: int) -> int | None:
         """The sentence holding most of the characters [start, end)."""

@@ -78,7 +78,7 @@ def role_features(ctx: Context, i: int, etype: str) -> dict[str, dict[str, float
         for k, v in feats.items():
             base["a:" + k] = v
     if ctx.parse_roles is not None:
-        sources, targets = ctx.parse_roles(word, ctx.rd, _speaker_of(ctx, word))
+        sources, targets = ctx.parse_roles(word, ctx.rd, ctx.speaker_at(word))
         for role, actors in (("parse_source", sources), ("parse_target", targets)):
             for k, actor in enumerate(actors):
                 if actor in ctx.rd.actors:
@@ -86,11 +86,6 @@ def role_features(ctx: Context, i: int, etype: str) -> dict[str, dict[str, float
                     f[role] = 1.0
                     f[role + (":first" if k == 0 else ":more")] = 1.0
     return cands
-
-
-def _speaker_of(ctx: Context, word) -> str | None:
-    """The speaker of a quote holding the word ('we will respond': the speaker acts)."""
-    return next((q.speaker for q in ctx.quotes if q.speaker and q.start <= word.idx < q.end), None)
 
 
 def merge(parts: list[EventExamples]) -> EventExamples:
