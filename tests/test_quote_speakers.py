@@ -109,3 +109,11 @@ def test_speaker_text_leaves_out_a_relative_clause(pipeline):
             "\u201cThe negotiation process led to catastrophic consequences for the fleet.\u201d")
     quote = quote_starting(run(pipeline, text), "The negotiation process")
     assert quote.speaker_text == "The Admiral"
+
+
+def test_the_addressee_of_an_appeal_is_not_its_speaker(pipeline):
+    # 'urged X to ...': X is asked, the subject speaks, also when the subject is shared with an earlier verb
+    text = ("Appeal\n\nThe Organization for Security and Co-operation in Europe published its report and urged "
+            "the Ukrainian government to open the border crossings to monitors.")
+    assert speaker_name(run(pipeline, text), "to open the border crossings") == \
+        "Organization for Security and Co-operation in Europe"

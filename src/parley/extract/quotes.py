@@ -147,7 +147,9 @@ class QuoteExtractor:
                     actor = rd.actor_named(child.text)  # 'Tanner said' after 'Michael Tanner'
                 return actor, _phrase(child)
         for child in verb.children:  # inverted: '..., replied presidential advisor X'
-            if child.dep_ in {"dobj", "attr", "npadvmod", "dep"} and child.i > verb.i:
+            if child.dep_ in {"dobj", "attr", "npadvmod", "dep"} and child.i > verb.i and not any(
+                    c.dep_ in {"xcomp", "ccomp"} and c.i > child.i for c in verb.children):
+                # (an object before the verb's content is who is addressed: 'urged the government to')
                 actor = rd.actor_of(child)
                 if actor:
                     return actor, _phrase(child)
