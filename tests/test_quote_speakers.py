@@ -117,3 +117,12 @@ def test_the_addressee_of_an_appeal_is_not_its_speaker(pipeline):
             "the Ukrainian government to open the border crossings to monitors.")
     assert speaker_name(run(pipeline, text), "to open the border crossings") == \
         "Organization for Security and Co-operation in Europe"
+
+
+def test_a_name_in_apposition_to_a_person_noun_is_a_person(pipeline):
+    # NER tags 'Rinat Akhmetov' ORG here; 'Ukraine's richest man, X' says what X is
+    text = ("Clashes\n\nMeanwhile, Ukraine's richest man, Rinat Akhmetov -- a key backer of President Viktor "
+            "Yanukovych -- has said the use of force was \"unacceptable.\"")
+    result = run(pipeline, text)
+    assert speaker_name(result, "the use of force") == "Rinat Akhmetov"
+    assert {a.name: a.type for a in result.actors}["Rinat Akhmetov"] == "PERSON"

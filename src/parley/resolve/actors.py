@@ -217,6 +217,8 @@ class ActorResolver:
         # word -> "m"/"f": titles, gendered nouns (lower-case) and given names (as written)
         self.gender_titles = _gender_index(kb.table("gender_titles"), lower=True)
         self.gender_nouns = _gender_index(kb.table("gender_nouns"), lower=True)
+        # nouns that only a person can be: what a name in apposition to one is
+        self.person_nouns = set(self.gender_nouns) | self.description_heads
         self.given_names = _gender_index(kb.table("given_names"), lower=False)
         self.national_bodies = _national_bodies(kb, self.demonyms)
 
@@ -368,8 +370,16 @@ class ActorResolver:
         """'Valentina Kazakova' tagged ORG: two or three capitalised words opening with a given name the KB
         lists are a person's name (an organisation's name rarely opens with one)."""
         words = ent.text.split()
-        return ent.label_ == "ORG" and 2 <= len(words) <= 3 and words[0] in self.given_names and all(
-            w[:1].isupper() and w.replace("-", "").isalpha() for w in words)
+        if not (ent.label_ == "ORG" and 2 <= len(words) <= 3 and all(
+                w[:1].isupper() and w.replace("-", "").isalpha() for w in words)):
+            return False
+        if words[0] in self.given_names:
+            return True
+        # 'Ukraine's richest man, Rinat Akhmetov', 'Rinat Akhmetov, a businessman': the appositive says what it is
+        root = ent.root
+        beside = [root.head] if root.dep_ == "appos" else []
+        beside += [c for c in root.children if c.dep_ == "appos"]
+        return any(t.lower_ in self.person_nouns for t in beside)
 
     def _person(self, ent: Span, resolved: ResolvedDoc, local_people: dict[str, str]) -> None:
         name = _strip_name(ent.text)
