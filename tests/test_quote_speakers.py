@@ -126,3 +126,20 @@ def test_a_name_in_apposition_to_a_person_noun_is_a_person(pipeline):
     result = run(pipeline, text)
     assert speaker_name(result, "the use of force") == "Rinat Akhmetov"
     assert {a.name: a.type for a in result.actors}["Rinat Akhmetov"] == "PERSON"
+
+
+def test_a_named_speaker_the_resolver_does_not_know_is_not_replaced_by_the_last_one(pipeline):
+    text = ("Referendum day\n\n\u201cWe used the data from the last vote,\u201d said election chairman Mikhail "
+            "Malyshev. Voters queued in the rain outside the school. \u201cWe all saw what was going on in the "
+            "capital,\u201d Nina explained calmly.")
+    result = run(pipeline, text)
+    quote = quote_starting(result, "We all saw")
+    assert quote.speaker_text == "Nina"
+    assert speaker_name(result, "We all saw") != "Mikhail Malyshev"
+
+
+def test_the_statement_said_carries_the_speaker_named_before(pipeline):
+    text = ("Talks\n\n\u201cWe are ready to send more observers,\u201d Swiss Foreign Minister Didier Burkhalter "
+            "said on Monday. \u201cThe monitors will stay in the region for as long as they are needed,\u201d "
+            "the statement said.")
+    assert speaker_name(run(pipeline, text), "The monitors will stay") == "Didier Burkhalter"

@@ -215,7 +215,9 @@ class QuoteExtractor:
                 if speaker is not None and (speaker_text or "").lower() in {"he", "she"}:
                     speaker = _pronoun_continues_speaker(rd, qs.start, speaker, PRONOUN_GENDER[
                         (speaker_text or "").lower()], (spoken, reported_before(qs.start)))
-            if speaker is None:
+            if speaker is None and not self._names_a_speaker(speaker_text):
+                # (a speaker named beside the quote but not resolved, 'Nina explained', is still its speaker:
+                # the last one quoted is not carried over it; 'the statement said', 'who said' are carried)
                 para_start = text.rfind("\n\n", 0, qs.start) + 1
                 # Quote spans come in text order without overlap, so the last quote with a speaker is the
                 # one last_speaker would find; scanning the list each time is quadratic on a page of quotes.
@@ -240,6 +242,12 @@ class QuoteExtractor:
                 text=body, start=qs.start, end=qs.end, quote_kind="direct"))
             spoken = quotes[-1] if speaker else spoken
         return quotes
+
+    def _names_a_speaker(self, speaker_text: str | None) -> bool:
+        """Whether the words beside a verb of saying name who speaks, rather than a relative pronoun or what
+        was said ('the statement'), which stand for a speaker named before."""
+        words = re.findall(r"[\w'-]+", (speaker_text or "").lower())
+        return bool(words) and words[-1] not in self.speech_nouns and words[-1] not in {"who", "which", "that"}
 
     @staticmethod
     def _previous_paragraph_speaker(rd: ResolvedDoc, para_start: int, *candidates: Quote | None) -> Quote | None:
