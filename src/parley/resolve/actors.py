@@ -368,7 +368,8 @@ class ActorResolver:
 
     def _named_like_person(self, ent: Span) -> bool:
         """'Valentina Kazakova' tagged ORG: two or three capitalised words opening with a given name the KB
-        lists are a person's name (an organisation's name rarely opens with one)."""
+        lists are a person's name (an organisation's name rarely opens with one), and so are such words in
+        apposition to a noun only a person can be ('Ukraine's richest man, Rinat Akhmetov')."""
         words = ent.text.split()
         if not (ent.label_ == "ORG" and 2 <= len(words) <= 3 and all(
                 w[:1].isupper() and w.replace("-", "").isalpha() for w in words)):
