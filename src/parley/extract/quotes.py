@@ -26,6 +26,7 @@ CLOSERS = set(PAIRS.values())
 INSERTED_ATTRIBUTION = re.compile(
     r"\s*[\u2013\u2014-]\s*(?P<attr>(?:as |according to )[^\u2013\u2014]{1,80}?)\s*[\u2013\u2014-]\s*\.?\s*", re.I)
 MIN_QUOTE_WORDS = 2
+RELATIVE_PRONOUNS = frozenset({"who", "whom", "which"})
 # How far (in tokens) from a quote's edges a verb of saying is looked for inside its sentence. A real
 # sentence is far shorter, so normal text is unaffected; a "sentence" the parser made of a whole page of
 # quotes would otherwise be walked once per quote in it (quadratic in the length of the page).
@@ -146,10 +147,10 @@ class QuoteExtractor:
                 if actor is None and child.pos_ == "PROPN":
                     actor = rd.actor_named(child.text)  # 'Tanner said' after 'Michael Tanner'
                 return actor, _phrase(child)
+        # an object before the verb's content is who is addressed ('urged the government to'), not a speaker
+        content_end = max((c.i for c in verb.children if c.dep_ in {"xcomp", "ccomp"}), default=-1)
         for child in verb.children:  # inverted: '..., replied presidential advisor X'
-            if child.dep_ in {"dobj", "attr", "npadvmod", "dep"} and child.i > verb.i and not any(
-                    c.dep_ in {"xcomp", "ccomp"} and c.i > child.i for c in verb.children):
-                # (an object before the verb's content is who is addressed: 'urged the government to')
+            if child.dep_ in {"dobj", "attr", "npadvmod", "dep"} and child.i > max(verb.i, content_end):
                 actor = rd.actor_of(child)
                 if actor:
                     return actor, _phrase(child)
@@ -247,7 +248,7 @@ class QuoteExtractor:
         """Whether the words beside a verb of saying name who speaks, rather than a relative pronoun or what
         was said ('the statement'), which stand for a speaker named before."""
         words = re.findall(r"[\w'-]+", (speaker_text or "").lower())
-        return bool(words) and words[-1] not in self.speech_nouns and words[-1] not in {"who", "which", "that"}
+        return bool(words) and words[-1] not in self.speech_nouns and words[-1] not in RELATIVE_PRONOUNS | {"that"}
 
     @staticmethod
     def _previous_paragraph_speaker(rd: ResolvedDoc, para_start: int, *candidates: Quote | None) -> Quote | None:
@@ -299,7 +300,7 @@ class QuoteExtractor:
         for prep in tok.children:
             for obj in prep.children:
                 if obj.dep_ == "pobj":
-                    if obj.lower_ in {"which", "whom", "who"}:
+                    if obj.lower_ in RELATIVE_PRONOUNS:
                         head = tok.head
                         while head.dep_ in {"relcl", "prep", "acl"} and head.head.i != head.i:
                             head = head.head
@@ -423,7 +424,7 @@ class QuoteExtractor:
                     speaker, speaker_text = self.speaker_of_verb(tok.head, rd)
             elif tok.lower_ == "according" and tok.i + 2 < len(doc) and doc[tok.i + 1].lower_ == "to":
                 sent = rd.sent_at(tok.i)
-                if doc[tok.i + 2].lower_ in {"which", "whom", "who"}:
+                if doc[tok.i + 2].lower_ in RELATIVE_PRONOUNS:
                     # '..., according to which X will ...'
                     content = doc[min(max(tok.i + 3, sent.start), sent.end) : sent.end]
                 else:
@@ -438,7 +439,7 @@ class QuoteExtractor:
                 speaker = self._according_to(tok, rd)
                 cue = "according to"
                 obj = next((o for prep in tok.children for o in prep.children if o.dep_ == "pobj"), None)
-                if speaker is None and obj is not None and obj.lower_ not in {"which", "whom", "who"}:
+                if speaker is None and obj is not None and obj.lower_ not in RELATIVE_PRONOUNS:
                     # 'according to the AP news agency': a source named but not resolved is still named
                     speaker_text = doc[obj.left_edge.i : obj.i + 1].text
             if not content:

@@ -88,6 +88,7 @@ class Context:
     _features: dict[int, dict[str, float]] = field(default_factory=dict, repr=False)
     _candidates: dict[int, dict[str, dict[str, float]]] = field(default_factory=dict, repr=False)
     _pronoun_candidates: dict[int, dict[str, dict[str, float]]] = field(default_factory=dict, repr=False)
+    _roles: dict[int, tuple[list[str], list[str]]] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         self.sentences = [s for s in self.rd.doc.sents if s.text.strip()]
@@ -108,6 +109,14 @@ class Context:
             words = [sent.root] + [t for t in sent if cues is not None and t.lemma_.lower() in cues.lemma_types]
             for word in words:
                 self.parse_roles(word, self.rd, self.speaker_at(word))
+        # (not kept: a word read early can read differently once a later word has recorded its group)
+
+    def roles_at(self, word) -> tuple[list[str], list[str]]:
+        """The rules' reading of who acts on whom around `word`, once per word: after _read_roles_once
+        the resolved document no longer changes, so each event type's role features reuse it."""
+        if word.i not in self._roles:
+            self._roles[word.i] = self.parse_roles(word, self.rd, self.speaker_at(word))
+        return self._roles[word.i]
 
     def speaker_at(self, word) -> str | None:
         """The speaker of a quote holding the word ('we will respond': the speaker acts)."""

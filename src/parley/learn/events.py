@@ -78,7 +78,7 @@ def role_features(ctx: Context, i: int, etype: str) -> dict[str, dict[str, float
         for k, v in feats.items():
             base["a:" + k] = v
     if ctx.parse_roles is not None:
-        sources, targets = ctx.parse_roles(word, ctx.rd, ctx.speaker_at(word))
+        sources, targets = ctx.roles_at(word)
         for role, actors in (("parse_source", sources), ("parse_target", targets)):
             for k, actor in enumerate(actors):
                 if actor in ctx.rd.actors:
