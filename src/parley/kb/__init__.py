@@ -29,6 +29,7 @@ class Role:
     title: str
     start: date | None = None
     end: date | None = None
+    aliases: tuple[str, ...] = ()  # other ways the news names the office: 'EU foreign policy chief'
 
     def holds_on(self, day: date | None) -> bool:
         if day is None:
@@ -96,7 +97,8 @@ def _actor_from(entry: dict[str, Any], where: str) -> KBActor:
     if entry["type"] not in ACTOR_TYPES:
         raise KBError(f"{where}: type {entry['type']!r} is not one of {sorted(ACTOR_TYPES)}")
     roles = [
-        Role(str(r["title"]), _parse_date(r.get("start"), where), _parse_date(r.get("end"), where))
+        Role(str(r["title"]), _parse_date(r.get("start"), where), _parse_date(r.get("end"), where),
+             tuple(str(a) for a in r.get("aliases") or []))
         for r in entry.get("roles") or []
     ]
     return KBActor(

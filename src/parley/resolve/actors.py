@@ -20,6 +20,7 @@ from spacy.tokens import Doc, Span, Token
 from parley.annotate import PLACE_ID
 from parley.kb import KnowledgeBase
 from parley.records import Actor, Document, Mention
+from parley.resolve.offices import OfficeIndex
 
 PRONOUNS = {"he", "she", "him", "her", "they", "it"}
 # The grammatical gender a third-person pronoun asks of its antecedent ("m"/"f"); others ask none.
@@ -221,6 +222,7 @@ class ActorResolver:
         self.person_nouns = set(self.gender_nouns) | self.description_heads
         self.given_names = _gender_index(kb.table("given_names"), lower=False)
         self.national_bodies = _national_bodies(kb, self.demonyms)
+        self.offices = OfficeIndex(kb)
 
     # -- actors --------------------------------------------------------------------------------------
     def kb_actor(self, actor_id: str, day: date | None) -> Actor:
@@ -570,7 +572,9 @@ class ActorResolver:
             if root.lower_ not in self.description_heads or root.i in resolved.by_token:
                 continue
             det = chunk[0].lower_
-            if det not in {"the", "his", "her", "their"}:
+            # "Russia's foreign minister": the possessive body stands where the article would
+            possessive = len(chunk) > 2 and chunk[1].text in {"'s", "’s"} and self._is_body(chunk[0], resolved)
+            if det not in {"the", "his", "her", "their"} and not possessive:
                 continue
             # a title right beside a name belongs to that name, not to an earlier actor
             nxt = doc[chunk.end] if chunk.end < len(doc) else None
@@ -579,12 +583,27 @@ class ActorResolver:
                 continue
             if chunk.start > 0 and doc[chunk.start - 1].text == "," and chunk.start - 2 in resolved.by_token:
                 continue
-            words = [t.lower_ for t in chunk[1:]]
-            country = self.country_in([t.text for t in chunk[1:]])
-            actor_id = self._match_description(words, country, chunk.start, resolved)
+            rest = chunk if possessive else chunk[1:]
+            # the holder of the office on the article's day when the KB knows it exactly, else an actor
+            # already met whose role or country the description fits
+            actor_id = self.offices.holder(rest.text, resolved.document.published)
+            if actor_id:
+                if actor_id not in resolved.actors:
+                    resolved.actors[actor_id] = self.kb_actor(actor_id, resolved.document.published)
+            elif not possessive:  # "Russia's minister" is read only as an office: a loose match errs
+                words = [t.lower_ for t in chunk[1:]]
+                country = self.country_in([t.text for t in chunk[1:]])
+                actor_id = self._match_description(words, country, chunk.start, resolved)
             if actor_id:
                 resolved.add(ActorSpan(chunk.start_char, chunk.end_char, chunk.text, actor_id, "description",
                                        chunk.start, chunk.end), nested=True)
+
+    def _is_body(self, tok: Token, resolved: ResolvedDoc) -> bool:
+        """A word naming a state or an organisation: 'Russia' of "Russia's foreign minister"."""
+        span = resolved.by_token.get(tok.i)
+        if span is not None and span.actor_id in resolved.actors:
+            return resolved.actors[span.actor_id].type in {"COUNTRY", "ORG"}
+        return tok.lower_ in self.demonyms
 
     def _match_description(self, words: list[str], country: str | None, before: int,
                            resolved: ResolvedDoc) -> str | None:
