@@ -351,6 +351,12 @@ def build_parser() -> argparse.ArgumentParser:
                    help="store DIR/NAME.gold.json files (strings) as offset annotations")
     p.add_argument("--export", dest="export_gold", metavar="DIR",
                    help="rebuild NAME.gold.json files for ../shared/eval/score.py --texts TEXTS")
+    p.add_argument("--agreement", metavar="DIR",
+                   help="score a second annotator's offset annotations of the same articles (DIR/NAME.json) "
+                        "against --annotations, by the shared scorer's rules: the human ceiling")
+    p.add_argument("--scorer", metavar="FILE",
+                   help="--agreement: the shared scorer (default TEXTS/../../eval/score.py)")
+    p.add_argument("--json", action="store_true", help="--agreement: print the report as JSON")
     p.set_defaults(func=cmd_annotations)
 
     p = command("serve", "serve the web app and JSON API over the database", [common])

@@ -87,6 +87,23 @@ def cmd_annotations(args: argparse.Namespace) -> int:
     if args.import_gold:
         n = import_gold(Path(args.import_gold), texts, ann)
         print(f"stored {n} annotation files in {ann}", file=sys.stderr)
+    elif args.agreement:
+        from parley.evaluate.agreement import agreement
+        from parley.evaluate.gold import load_scorer
+
+        other = Path(args.agreement)
+        if not other.is_dir() or not any(other.glob("*.json")):
+            raise LearnError(f"--agreement: no annotations in {other}")
+        scorer = Path(args.scorer) if args.scorer else texts.parent.parent / "eval" / "score.py"
+        report = agreement(load_scorer(scorer), _paths(args)[0], other, texts)
+        if args.json:
+            print(json.dumps(report, indent=1))
+        else:
+            print(f"{other} read as an export against {ann}, on {len(report['articles'])} articles both annotate")
+            print(f"{'task':32} {'P':>6} {'R':>6} {'F1':>6}")
+            for task, row in report["tasks"].items():
+                print(f"{task:32} {row['precision']:6.3f} {row['recall']:6.3f} {row['f1']:6.3f}")
+            print(f"macro F1 {report['macro_f1']:.3f}")
     elif args.export_gold:
         n = write_gold(*_paths(args), Path(args.export_gold))
         print(f"wrote {n} gold files to {args.export_gold} (score with: score.py --gold {args.export_gold} "
