@@ -54,3 +54,15 @@ def test_every_project_annotation_read_as_an_export_scores_one_against_itself():
     report = agreement(load_scorer(SCORER), ANNOTATIONS, ANNOTATIONS, TEXTS)
     assert len(report["articles"]) == len(list(ANNOTATIONS.glob("*.json")))
     assert {t: r["f1"] for t, r in report["tasks"].items() if r["f1"] < 1.0} == {}
+
+
+SECOND = REPO / "annotations" / "agreement" / "ukraine-crisis-2014"
+
+
+@needs(TEXTS)
+def test_the_stored_second_annotation_is_valid_and_agrees_with_the_project_on_spans():
+    # the blind second annotation of 8 articles (README, "Agreement"): offsets valid, articles shared
+    report = agreement(load_scorer(SCORER), ANNOTATIONS, SECOND, TEXTS)
+    assert len(report["articles"]) == len(list(SECOND.glob("*.json"))) == 8
+    tasks = {t: r["f1"] for t, r in report["tasks"].items()}
+    assert tasks["quotes (span)"] > 0.8 and 0.0 < tasks["events (type+actors)"] < 1.0

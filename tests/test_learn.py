@@ -104,12 +104,17 @@ def test_training_on_a_slice_gives_models_whose_records_point_into_the_text(tmp_
     rules = Pipeline(kb, learned=False)
     record = train(rules, ANNOTATIONS, TEXTS, tmp_path, limit=6)
     assert len(record["articles"]) == 6 and record["seed"] == 13
+    assert (tmp_path / "quotes_own.json.gz").is_file()
     learned = load_learned(tmp_path)
-    assert learned is not None
+    assert learned is not None and learned.quotes is not None  # the quote model is on by default
     rules.learned = learned
     text = (TEXTS / "article_0.txt").read_text(encoding="utf-8")
     result = rules.process(RawDocument(source="article_0.txt", content=text))
     assert result.events or result.positions
+    assert result.quotes
+    for q in result.quotes:
+        assert result.document.text[q.start:q.end] == q.text
+        assert q.speaker is None or q.speaker in {x.id for x in result.actors}
     for e in result.events:
         assert result.document.text[e.start:e.end] == e.evidence
         assert e.source and all(a in {x.id for x in result.actors} for a in e.source + e.target)
@@ -140,6 +145,11 @@ def test_cross_validation_scores_held_out_folds(kb):
     assert {"events (type)", "positions (actor+kind+topic)"} <= set(tasks)
     assert 0.0 <= report["learned"]["macro_f1"] <= 1.0
     assert report["rules"]["tasks"]["quotes (span)"]["f1"] == tasks["quotes (span)"]["f1"]  # quotes stay rules
+    one = prepared[0].article.name
+    alone = cross_validate(rules, ANNOTATIONS, TEXTS, load_scorer(SHARED / "eval" / "score.py"), k=2,
+                           prepared=prepared, only={one})
+    assert alone["articles"] == 1  # scored on that article alone, trained as before
+    assert alone["rules"] != report["rules"]
 
 
 @needs(TEXTS)
@@ -148,7 +158,7 @@ def test_shipped_weights_were_trained_on_the_current_annotations():
 
     from parley.learn.train import WEIGHTS, annotations_digest
 
-    for name in ("events.json.gz", "positions.json.gz"):
+    for name in ("events.json.gz", "positions.json.gz", "quotes_own.json.gz"):
         with gzip.open(WEIGHTS / name) as fh:
             config = json.loads(fh.read())["config"]
         names = [p.name.replace(".json", ".txt") for p in ANNOTATIONS.glob("*.json")]
@@ -167,7 +177,7 @@ def test_training_is_reproducible(tmp_path, kb):
     rules = Pipeline(kb, learned=False)
     train(rules, ANNOTATIONS, TEXTS, tmp_path / "a", limit=4)
     train(rules, ANNOTATIONS, TEXTS, tmp_path / "b", limit=4)
-    for name in ("events.json.gz", "positions.json.gz"):
+    for name in ("events.json.gz", "positions.json.gz", "quotes_own.json.gz"):
         a, _ = load_models(tmp_path / "a" / name)
         b, _ = load_models(tmp_path / "b" / name)
         assert {k: m.to_data()["weights"] for k, m in a.items()} == {k: m.to_data()["weights"] for k, m in b.items()}
@@ -193,13 +203,20 @@ def test_shipped_quote_model_never_saw_polnear_dev():
     assert config["articles"] and not set(config["articles"]) & dev
 
 
-def test_learned_quotes_are_opt_in(monkeypatch):
-    from parley.learn.train import learned_quotes
+def test_the_quote_model_in_use_is_chosen_by_parley_quotes(monkeypatch, tmp_path, capsys):
+    from parley.learn.quotes import QuoteModel
+    from parley.learn.train import WEIGHTS, load_learned, quote_mode
 
     monkeypatch.delenv("PARLEY_QUOTES", raising=False)
-    assert not learned_quotes()
-    monkeypatch.setenv("PARLEY_QUOTES", "learned")
-    assert learned_quotes()
+    assert quote_mode() == "own"
+    monkeypatch.setenv("PARLEY_QUOTES", "learned")  # the earlier name of the PolNeAR-trained model
+    assert quote_mode() == "polnear"
+    monkeypatch.setenv("PARLEY_QUOTES", "rules")
+    assert quote_mode() == "rules" and load_learned(WEIGHTS).quotes is None
+    monkeypatch.setenv("PARLEY_QUOTES", "own")
+    assert isinstance(load_learned(WEIGHTS).quotes, QuoteModel)
+    monkeypatch.setenv("PARLEY_QUOTES", "bogus")
+    assert quote_mode() == "own" and "not one of" in capsys.readouterr().err
 
 
 def test_a_pronoun_subject_makes_its_antecedent_an_event_candidate(kb):

@@ -332,6 +332,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="K-fold cross-validation of the learned components over the annotated articles")
     add_data_options(p)
     p.add_argument("--config", metavar="FILE", help="--cv: a JSON training config (as `parley train --config`)")
+    p.add_argument("--cv-only", metavar="DIR", help="--cv: score only the held-out articles annotated in DIR "
+                                                  "(e.g. a second annotation's, to compare with --agreement)")
     p.set_defaults(func=cmd_eval)
 
     p = command("train", "train the learned event and position models from the annotations", [nlp])

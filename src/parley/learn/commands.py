@@ -67,12 +67,24 @@ def cmd_cv(args: argparse.Namespace, pipeline, scorer_path: Path) -> int:
 
     ann, texts = _paths(args)
     from parley.learn.quotes import load_quote_model
-    from parley.learn.train import WEIGHTS, learned_quotes
+    from parley.learn.train import WEIGHTS, quote_mode
 
-    # PARLEY_QUOTES=learned: the quote model too (trained on PolNeAR train, never on these articles)
-    quotes = load_quote_model(WEIGHTS) if learned_quotes() else None
-    report = cross_validate(pipeline, ann, texts, load_scorer(scorer_path), k=args.cv, config=_config(args),
-                            quotes=quotes)
+    config = _config(args) or {}
+    quotes = None
+    mode = quote_mode()
+    if mode == "own":
+        # as shipped: a quote model fitted on each fold's training articles, like the event and position models
+        config = {**config, "quotes": {**config.get("quotes", {}), "train_own": True}}
+    elif mode == "polnear":
+        quotes = load_quote_model(WEIGHTS)  # trained on PolNeAR train, never on these articles: applied as is
+    only = None
+    if getattr(args, "cv_only", None):
+        only_dir = Path(args.cv_only)
+        if not only_dir.is_dir() or not any(only_dir.glob("*.json")):
+            raise LearnError(f"--cv-only: no annotations in {only_dir}")
+        only = {json.loads(f.read_text(encoding="utf-8"))["doc"] for f in only_dir.glob("*.json")}
+    report = cross_validate(pipeline, ann, texts, load_scorer(scorer_path), k=args.cv, config=config,
+                            quotes=quotes, only=only)
     if args.json:
         print(json.dumps(report, indent=1))
     else:

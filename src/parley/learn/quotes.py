@@ -695,9 +695,10 @@ def train_quotes(pipeline, polnear_dir: Path, out: Path, limit: int | None = Non
     return record
 
 
-def load_quote_model(weights: Path) -> QuoteModel | None:
-    """The model `train_quotes` wrote (`weights` is the file or its folder), or None when there is none."""
-    path = weights / QUOTES_FILE if weights.is_dir() else weights
+def load_quote_model(weights: Path, file: str = QUOTES_FILE) -> QuoteModel | None:
+    """The model `train_quotes` wrote (`weights` is the file or its folder; `file`, the name in the folder:
+    parley.learn.train.QUOTES_OWN_FILE for the one trained on the project's annotations), or None."""
+    path = weights / file if weights.is_dir() else weights
     if not path.is_file():
         return None
     models, config = load_models(path)

@@ -28,6 +28,7 @@ from parley.records import Document, DocumentResult, RawDocument, Skipped
 WEIGHTS = Path(__file__).resolve().parent / "weights"
 EVENTS_FILE = "events.json.gz"
 POSITIONS_FILE = "positions.json.gz"
+QUOTES_OWN_FILE = "quotes_own.json.gz"  # the quote model fitted on the project's annotations
 SEED = 13
 
 
@@ -126,6 +127,13 @@ def train(pipeline, annotations: Path, texts: Path, out: Path = WEIGHTS, config:
     }
     save_models(out / EVENTS_FILE, event_model.models, {**record, "component": "events"})
     save_models(out / POSITIONS_FILE, position_model.models, {**record, "component": "positions"})
+    from parley.learn.quotes import fit_own
+
+    quote_config = {k: v for k, v in ((config or {}).get("quotes") or {}).items() if k != "train_own"}
+    quote_model = fit_own(prepared, quote_config, seed=SEED)
+    record["seconds"]["fit_quotes"] = round(time.perf_counter() - t2, 1)
+    save_models(out / QUOTES_OWN_FILE, quote_model.models,
+                {**record, "component": "quotes", "data": "the project's annotations", "quotes": quote_model.config})
     return record
 
 
@@ -159,7 +167,7 @@ class Learned:
 
     events: EventModel
     positions: PositionModel
-    quotes: Any = None  # parley.learn.quotes.QuoteModel
+    quotes: Any = None  # parley.learn.quotes.QuoteModel (None: the rules' quotes, see quote_mode)
 
 
 def load_learned(weights: Path | None = None) -> Learned | None:
@@ -171,22 +179,37 @@ def load_learned(weights: Path | None = None) -> Learned | None:
     ev, po = weights / EVENTS_FILE, weights / POSITIONS_FILE
     if not (ev.is_file() and po.is_file()):
         return None
-    from parley.learn.quotes import load_quote_model
+    from parley.learn.quotes import QUOTES_FILE, load_quote_model
 
     ev_models, ev_config = load_models(ev)
     po_models, po_config = load_models(po)
-    # the quote model is opt-in: trained on PolNeAR's convention (every attribution, beliefs included), it
-    # gains there but costs quotes F1 on the project's own gold convention (README, "Measured")
-    quotes = load_quote_model(weights) if learned_quotes() else None
+    # the quote model trained on the project's own annotations is the default; the one trained on PolNeAR's
+    # convention (every attribution, beliefs included) gains there but costs quotes F1 on the project's
+    # gold convention, so it is opt-in (README, "Measured")
+    mode = quote_mode()
+    quotes = None if mode == "rules" else load_quote_model(
+        weights, QUOTES_OWN_FILE if mode == "own" else QUOTES_FILE)
     return Learned(EventModel(ev_models, ev_config.get("events", {})),
                    PositionModel(po_models, po_config.get("positions", {})), quotes)
 
 
-def learned_quotes() -> bool:
-    """Whether the learned quote model replaces the rules' quotes: PARLEY_QUOTES=learned."""
+QUOTE_MODES = ("own", "polnear", "rules")
+
+
+def quote_mode() -> str:
+    """Which quotes the extract stage emits, from PARLEY_QUOTES: 'own' (default), the quote model trained on
+    the project's annotations by `parley train`; 'polnear' (or 'learned', its earlier name), the one `parley
+    train --polnear` trains on PolNeAR; 'rules', the rules' quotes alone. Either model falls back to the
+    rules when its weights file is absent."""
     import os
 
-    return os.environ.get("PARLEY_QUOTES", "rules").strip().lower() == "learned"
+    mode = os.environ.get("PARLEY_QUOTES", "own").strip().lower() or "own"
+    mode = {"learned": "polnear"}.get(mode, mode)
+    if mode not in QUOTE_MODES:
+        print(f"warning: PARLEY_QUOTES={mode!r} is not one of {', '.join(QUOTE_MODES)}; using 'own'",
+              file=sys.stderr)
+        return "own"
+    return mode
 
 
 # -- parley eval --cv K ---------------------------------------------------------------------------------------
@@ -227,11 +250,12 @@ def folds(names: list[str], k: int, seed: int = SEED) -> list[list[str]]:
 
 def cross_validate(pipeline, annotations: Path, texts: Path, scorer, k: int = 5,
                    config: dict[str, Any] | None = None, prepared: list[Prepared] | None = None,
-                   quotes=None) -> dict[str, Any]:
+                   quotes=None, only: set[str] | None = None) -> dict[str, Any]:
     """K-fold cross-validation: for each fold, fit on the other folds and score the fold's articles.
 
     `quotes`, the quote model (trained on PolNeAR, never on these articles), is applied as shipped.
-    Also scores the rules alone on the same articles, so the learned models' gain is measured, not assumed."""
+    Also scores the rules alone on the same articles, so the learned models' gain is measured, not assumed.
+    `only` (article names): score just those held-out articles (the folds and the training stay the same)."""
     from parley.evaluate.gold import add_counts, report  # see score()
 
     t0 = time.perf_counter()
@@ -239,7 +263,9 @@ def cross_validate(pipeline, annotations: Path, texts: Path, scorer, k: int = 5,
     by_name = {p.article.name: p for p in prepared}
     learned: dict[str, list[int]] = {}
     for fold in folds(list(by_name), k):
-        held = [by_name[n] for n in fold]
+        held = [by_name[n] for n in fold if only is None or n in only]
+        if not held:
+            continue
         train_part = [p for n, p in by_name.items() if n not in set(fold)]
         ev, po = fit(train_part, config)
         fold_quotes = quotes
@@ -250,8 +276,9 @@ def cross_validate(pipeline, annotations: Path, texts: Path, scorer, k: int = 5,
             fold_quotes = fit_own(train_part, {k: v for k, v in config["quotes"].items() if k != "train_own"},
                                   seed=SEED)
         add_counts(learned, score(scorer, held, [predict(p, ev, po, fold_quotes) for p in held]))
-    rules = score(scorer, prepared, [p.result for p in prepared])
-    return {"folds": k, "articles": len(prepared), "seconds": round(time.perf_counter() - t0, 1),
+    scored = [p for p in prepared if only is None or p.article.name in only]
+    rules = score(scorer, scored, [p.result for p in scored])
+    return {"folds": k, "articles": len(scored), "seconds": round(time.perf_counter() - t0, 1),
             "learned": report(scorer, learned), "rules": report(scorer, rules)}
 
 
