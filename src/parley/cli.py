@@ -5,7 +5,7 @@
     parley export --format jsonl   the record as JSONL (stdout), or csv / parquet tables in --out DIR
     parley eval --gold DIR         precision / recall / F1 per task against gold annotations
     parley eval --cv K             K-fold cross-validation of the learned models over the annotations
-    parley train                   fit the learned event / position models; weights into the package
+    parley train                   fit the learned event / position / quote models; weights into the package
     parley annotations             validate the project's annotations; convert gold files to and from them
     parley serve                   the web app and JSON API on http://127.0.0.1:8000
     parley kb --find NAME          check the knowledge base and look actors up
@@ -336,7 +336,7 @@ def build_parser() -> argparse.ArgumentParser:
                                                   "(e.g. a second annotation's, to compare with --agreement)")
     p.set_defaults(func=cmd_eval)
 
-    p = command("train", "train the learned event and position models from the annotations", [nlp])
+    p = command("train", "train the learned event, position and quote models from the annotations", [nlp])
     add_data_options(p)
     p.add_argument("--out", metavar="DIR", help="where to write the weights (default: the package's own,"
                                                 " the ones Parley loads)")
