@@ -163,7 +163,7 @@ def _version(module: str) -> str | None:
 
 @dataclass
 class Learned:
-    """The trained components the extract stage calls (quotes: None until trained on PolNeAR)."""
+    """The trained components the extract stage calls."""
 
     events: EventModel
     positions: PositionModel
@@ -253,7 +253,8 @@ def cross_validate(pipeline, annotations: Path, texts: Path, scorer, k: int = 5,
                    quotes=None, only: set[str] | None = None) -> dict[str, Any]:
     """K-fold cross-validation: for each fold, fit on the other folds and score the fold's articles.
 
-    `quotes`, the quote model (trained on PolNeAR, never on these articles), is applied as shipped.
+    `quotes`, a quote model trained elsewhere (on PolNeAR, never on these articles), is applied as it is;
+    config["quotes"]["train_own"] instead fits one on each fold's training articles, as shipped.
     Also scores the rules alone on the same articles, so the learned models' gain is measured, not assumed.
     `only` (article names): score just those held-out articles (the folds and the training stay the same)."""
     from parley.evaluate.gold import add_counts, report  # see score()
