@@ -151,3 +151,26 @@ def test_the_statement_said_carries_the_speaker_named_before(pipeline):
             "said on Monday. \u201cThe monitors will stay in the region for as long as they are needed,\u201d "
             "the statement said.")
     assert speaker_name(run(pipeline, text), "The monitors will stay") == "Didier Burkhalter"
+
+
+def test_a_title_parsed_as_a_second_subject_does_not_hide_the_name_beside_it(pipeline):
+    # the parser sometimes reads 'EU foreign policy chief Catherine Ashton has said' as two subjects of
+    # 'said', 'chief' and 'Ashton'; the subject that names a person speaks, not the body inside the title
+    from spacy.tokens import Doc
+
+    from parley.records import Document
+
+    words = ["Talks", "\n\n", "Nordland", "trade", "chief", "Maria", "Lindqvist", "has", "said", "talks", "failed",
+             "."]
+    heads = [0, 0, 4, 4, 8, 6, 8, 8, 8, 10, 8, 8]
+    deps = ["ROOT", "dep", "compound", "compound", "nsubj", "compound", "nsubj", "aux", "ROOT", "nsubj", "ccomp",
+            "punct"]
+    spaces = [False, False, True, True, True, True, True, True, True, True, False, False]
+    ents = ["O", "O", "B-GPE", "O", "O", "B-PERSON", "I-PERSON", "O", "O", "O", "O", "O"]
+    pos = ["NOUN", "SPACE", "PROPN", "NOUN", "NOUN", "PROPN", "PROPN", "AUX", "VERB", "NOUN", "VERB", "PUNCT"]
+    doc = Doc(pipeline.annotator.nlp.vocab, words=words, spaces=spaces, heads=heads, deps=deps, ents=ents, pos=pos,
+              sent_starts=[True] + [False] * 11)
+    document = Document(id="t", source="t.txt", text=doc.text, published=date(2023, 3, 10))
+    rd = pipeline.resolver.resolve(document, doc)
+    speaker, phrase = pipeline.quotes.speaker_of_verb(doc[8], rd)
+    assert speaker in rd.actors and rd.actors[speaker].name == "Maria Lindqvist" and phrase == "Maria Lindqvist"

@@ -136,6 +136,15 @@ class QuoteExtractor:
             if child.dep_ in {"nsubj", "nsubjpass"}:
                 # 'The Kremlin - spokesman for Dmitry Peskov - said': the person in the subject speaks
                 people = _people_in_subject(child, rd)
+                if not people:
+                    # a title parsed as a subject of its own beside the name ('EU foreign policy chief
+                    # Catherine Ashton has said' read as two subjects): the one naming a person speaks
+                    for other in verb.children:
+                        found = _people_in_subject(other, rd) if other.i > child.i and other.dep_ in {
+                            "nsubj", "nsubjpass"} else []
+                        if found:
+                            child, people = other, found
+                            break
                 actor = people[0] if people else rd.actor_of(child)
                 if actor is None:
                     for sub in child.subtree:
