@@ -19,6 +19,7 @@ def offices():
     ("the UN secretary general", date(2014, 3, 1), "ban-ki-moon"),
     ("the UN secretary general", date(2020, 3, 1), "antonio-guterres"),
     ("Russia's foreign minister", date(2022, 3, 1), "sergei-lavrov"),      # 'Minister of Foreign Affairs'
+    ("Russia\u2019s foreign minister", date(2022, 3, 1), "sergei-lavrov"),  # a typographic apostrophe
     ("the Ukrainian foreign minister", date(2014, 1, 10), "leonid-kozhara"),
     ("the Ukrainian foreign minister", date(2014, 4, 10), "andrii-deshchytsia"),
     ("the Russian defense minister", date(2023, 4, 1), "sergei-shoigu"),   # spelling forms

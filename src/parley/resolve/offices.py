@@ -65,7 +65,7 @@ class OfficeIndex:
 
     def read(self, text: str) -> tuple[set[str], set[str]]:
         """The bodies named in an office's text and its other words, in canonical form."""
-        tokens = [w.lower() for w in _WORD.findall(text.replace("-", " "))]
+        tokens = [w.lower() for w in _WORD.findall(text.replace("-", " ").replace("\u2019", "'"))]
         bodies: set[str] = set()
         words: set[str] = set()
         i = 0
