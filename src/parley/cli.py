@@ -355,7 +355,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="rebuild NAME.gold.json files for ../shared/eval/score.py --texts TEXTS")
     p.add_argument("--agreement", metavar="DIR",
                    help="score a second annotator's offset annotations of the same articles (DIR/NAME.json) "
-                        "against --annotations, by the shared scorer's rules: the human ceiling")
+                        "against --annotations, by the shared scorer's rules: how far two readers agree")
     p.add_argument("--scorer", metavar="FILE",
                    help="--agreement: the shared scorer (default TEXTS/../../eval/score.py)")
     p.add_argument("--json", action="store_true", help="--agreement: print the report as JSON")
