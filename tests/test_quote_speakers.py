@@ -158,8 +158,6 @@ def test_a_title_parsed_as_a_second_subject_does_not_hide_the_name_beside_it(pip
     # 'said', 'chief' and 'Ashton'; the subject that names a person speaks, not the body inside the title
     from spacy.tokens import Doc
 
-    from parley.records import Document
-
     words = ["Talks", "\n\n", "Nordland", "trade", "chief", "Maria", "Lindqvist", "has", "said", "talks", "failed",
              "."]
     heads = [0, 0, 4, 4, 8, 6, 8, 8, 8, 10, 8, 8]

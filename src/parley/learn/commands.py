@@ -24,10 +24,14 @@ def add_data_options(p: argparse.ArgumentParser) -> None:
                    help="the annotated articles' texts (NAME.txt), kept outside the repository")
 
 
+def _annotations_in(folder: Path, option: str) -> Path:
+    if not folder.is_dir() or not any(folder.glob("*.json")):
+        raise LearnError(f"no annotations in {folder} ({option} DIR)")
+    return folder
+
+
 def _paths(args: argparse.Namespace) -> tuple[Path, Path]:
-    ann, texts = Path(args.annotations), Path(args.texts)
-    if not ann.is_dir() or not any(ann.glob("*.json")):
-        raise LearnError(f"no annotations in {ann} (--annotations DIR)")
+    ann, texts = _annotations_in(Path(args.annotations), "--annotations"), Path(args.texts)
     if not texts.is_dir():
         raise LearnError(f"no texts folder {texts} (--texts DIR: the corpus the annotations point into)")
     return ann, texts
@@ -79,9 +83,7 @@ def cmd_cv(args: argparse.Namespace, pipeline, scorer_path: Path) -> int:
         quotes = load_quote_model(WEIGHTS)  # trained on PolNeAR train, never on these articles: applied as is
     only = None
     if getattr(args, "cv_only", None):
-        only_dir = Path(args.cv_only)
-        if not only_dir.is_dir() or not any(only_dir.glob("*.json")):
-            raise LearnError(f"--cv-only: no annotations in {only_dir}")
+        only_dir = _annotations_in(Path(args.cv_only), "--cv-only")
         only = {json.loads(f.read_text(encoding="utf-8"))["doc"] for f in only_dir.glob("*.json")}
     report = cross_validate(pipeline, ann, texts, load_scorer(scorer_path), k=args.cv, config=config,
                             quotes=quotes, only=only)
@@ -100,22 +102,18 @@ def cmd_annotations(args: argparse.Namespace) -> int:
         n = import_gold(Path(args.import_gold), texts, ann)
         print(f"stored {n} annotation files in {ann}", file=sys.stderr)
     elif args.agreement:
+        from parley.cli import format_report
         from parley.evaluate.agreement import agreement
         from parley.evaluate.gold import load_scorer
 
-        other = Path(args.agreement)
-        if not other.is_dir() or not any(other.glob("*.json")):
-            raise LearnError(f"--agreement: no annotations in {other}")
+        other = _annotations_in(Path(args.agreement), "--agreement")
         scorer = Path(args.scorer) if args.scorer else texts.parent.parent / "eval" / "score.py"
         report = agreement(load_scorer(scorer), _paths(args)[0], other, texts)
         if args.json:
             print(json.dumps(report, indent=1))
         else:
             print(f"{other} read as an export against {ann}, on {len(report['articles'])} articles both annotate")
-            print(f"{'task':32} {'P':>6} {'R':>6} {'F1':>6}")
-            for task, row in report["tasks"].items():
-                print(f"{task:32} {row['precision']:6.3f} {row['recall']:6.3f} {row['f1']:6.3f}")
-            print(f"macro F1 {report['macro_f1']:.3f}")
+            print(format_report({**report, "articles": len(report["articles"])}))
     elif args.export_gold:
         n = write_gold(*_paths(args), Path(args.export_gold))
         print(f"wrote {n} gold files to {args.export_gold} (score with: score.py --gold {args.export_gold} "

@@ -129,12 +129,16 @@ def train(pipeline, annotations: Path, texts: Path, out: Path = WEIGHTS, config:
     save_models(out / POSITIONS_FILE, position_model.models, {**record, "component": "positions"})
     from parley.learn.quotes import fit_own
 
-    quote_config = {k: v for k, v in ((config or {}).get("quotes") or {}).items() if k != "train_own"}
-    quote_model = fit_own(prepared, quote_config, seed=SEED)
+    quote_model = fit_own(prepared, _own_quote_config(config), seed=SEED)
     record["seconds"]["fit_quotes"] = round(time.perf_counter() - t2, 1)
     save_models(out / QUOTES_OWN_FILE, quote_model.models,
                 {**record, "component": "quotes", "data": "the project's annotations", "quotes": quote_model.config})
     return record
+
+
+def _own_quote_config(config: dict[str, Any] | None) -> dict[str, Any]:
+    """The quote model's settings of a training config, without the switch that asks for the model."""
+    return {k: v for k, v in ((config or {}).get("quotes") or {}).items() if k != "train_own"}
 
 
 def annotations_digest(annotations: Path, names: list[str]) -> str:
@@ -274,8 +278,7 @@ def cross_validate(pipeline, annotations: Path, texts: Path, scorer, k: int = 5,
             # the quote model fitted on this fold's training articles (parley.learn.quotes.fit_own)
             from parley.learn.quotes import fit_own
 
-            fold_quotes = fit_own(train_part, {k: v for k, v in config["quotes"].items() if k != "train_own"},
-                                  seed=SEED)
+            fold_quotes = fit_own(train_part, _own_quote_config(config), seed=SEED)
         add_counts(learned, score(scorer, held, [predict(p, ev, po, fold_quotes) for p in held]))
     scored = [p for p in prepared if only is None or p.article.name in only]
     rules = score(scorer, scored, [p.result for p in scored])

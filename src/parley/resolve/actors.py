@@ -278,19 +278,14 @@ class ActorResolver:
     # -- the pass over a document ------------------------------------------------------------------------
     def resolve(self, document: Document, doc: Doc) -> ResolvedDoc:
         resolved = ResolvedDoc(document=document, doc=doc, resolver=self)
-        day = document.published
         local_people: dict[str, str] = {}  # surname or full name -> local actor id
-
-        def ensure_kb(actor_id: str) -> None:
-            if actor_id not in resolved.actors:
-                resolved.actors[actor_id] = self.kb_actor(actor_id, day)
 
         ents = list(doc.ents)
         # KB entities first, so titles can use them ("the Pentagon official")
         for ent in ents:
             ident = ent.ent_id_
             if ident and ident != PLACE_ID and ident in self.kb.actors:
-                ensure_kb(ident)
+                resolved.ensure_actor(ident)
                 kind = "demonym" if ent.label_ == "NORP" else "metonym" if ent.label_ in {"GPE", "ORG"} and \
                     ent.text in self.kb.actors[ident].metonyms else "name"
                 if ent.label_ == "PERSON" and ent.text in self.kb.actors[ident].surnames:
@@ -588,8 +583,7 @@ class ActorResolver:
             # already met whose role or country the description fits
             actor_id = self.offices.holder(rest.text, resolved.document.published)
             if actor_id:
-                if actor_id not in resolved.actors:
-                    resolved.actors[actor_id] = self.kb_actor(actor_id, resolved.document.published)
+                resolved.ensure_actor(actor_id)
             elif not possessive:  # "Russia's minister" is read only as an office: a loose match errs
                 words = [t.lower_ for t in chunk[1:]]
                 country = self.country_in([t.text for t in chunk[1:]])
