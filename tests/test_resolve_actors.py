@@ -77,3 +77,18 @@ def test_security_council_alone_is_not_a_states(pipeline):
     rd = resolve(pipeline, "Russia and Ukraine traded blame. The Security Council met on Friday to discuss it.")
     council = [s.actor_id for s in rd.spans if "Security Council" in s.text]
     assert council and "RU-SECCOUNCIL" not in council
+
+
+def test_every_state_is_known_by_name_capital_and_demonym(pipeline):
+    # states far from the war act in its diplomacy too (mediators, votes at the UN, arms and grain deals)
+    rd = resolve(pipeline, "Khartoum rejected the offer, Lebanese officials said, while Chile abstained.")
+    actors = [rd.actors[s.actor_id] for s in rd.spans if s.actor_id in rd.actors]
+    assert {"Sudan", "Chile"} <= {a.name for a in actors}
+    assert any(a.country == "LBN" for a in actors)  # 'Lebanese officials': a group of Lebanon's
+
+
+def test_the_kb_has_every_un_member_state_once(kb):
+    states = [a for a in kb.actors.values() if a.type == "COUNTRY"]
+    ids = [a.id for a in states]
+    assert len(ids) == len(set(ids)) and len(ids) >= 193 + 1  # the 193 members and the Holy See, at least
+    assert all(len(a.id) == 3 and a.id.isupper() for a in states)

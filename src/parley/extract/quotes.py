@@ -114,6 +114,7 @@ class QuoteExtractor:
     def __init__(self, kb: KnowledgeBase) -> None:
         self.speech_verbs = set(kb.words("speech_verbs"))
         self.speech_nouns = set(kb.words("speech_nouns"))
+        self.addressee_verbs = set(kb.words("addressee_verbs"))
         self.attribution_phrases = [p.lower() for p in kb.words("attribution_phrases")]
 
     # -- speakers ------------------------------------------------------------------------------------
@@ -158,8 +159,10 @@ class QuoteExtractor:
                 return actor, _phrase(child)
         # an object before the verb's content is who is addressed ('urged the government to'), not a speaker
         content_end = max((c.i for c in verb.children if c.dep_ in {"xcomp", "ccomp"}), default=-1)
+        addressed = verb.lemma_.lower() in self.addressee_verbs  # 'told the crowd': the crowd listens
         for child in verb.children:  # inverted: '..., replied presidential advisor X'
-            if child.dep_ in {"dobj", "attr", "npadvmod", "dep"} and child.i > max(verb.i, content_end):
+            if child.dep_ in {"dobj", "attr", "npadvmod", "dep"} and child.i > max(verb.i, content_end) and \
+                    not (addressed and child.dep_ == "dobj"):
                 actor = rd.actor_of(child)
                 if actor:
                     return actor, _phrase(child)

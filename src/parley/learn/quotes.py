@@ -182,6 +182,9 @@ class Featuriser:
         self.rule_quotes = list(rule_quotes)
         self.speech_verbs = speech_verbs
         self.speech_nouns = speech_nouns
+        # read from the KB the document was resolved with, as the rules do (not stored with a model's weights:
+        # it removes candidates, it adds no feature)
+        self.addressee_verbs = set(rd.resolver.kb.words("addressee_verbs")) if rd.resolver is not None else set()
         # character -> inside a span the rules took as quoted (direct) or reported (indirect)
         self.rule_chars: dict[int, str] = {}
         for q in self.rule_quotes:
@@ -290,6 +293,12 @@ class Featuriser:
             f[f"{prefix}{k}"] = float(v)
 
     # -- speaker candidates --------------------------------------------------------------------------------
+    def _addressee(self, tok: Token, cue: Token | None) -> bool:
+        """Whether a noun is the one spoken to, the object of a verb of telling (the KB's addressee_verbs):
+        never the speaker."""
+        return (cue is not None and tok.head.i == cue.i and tok.dep_ in {"dobj", "dative"}
+                and cue.lemma_.lower() in self.addressee_verbs)
+
     def speaker_candidates(self, cand: Candidate) -> list[tuple[Token | Quote, dict[str, float]]]:
         """Noun heads outside the span in its sentence and the one before, and the rules' answer."""
         doc, rd = self.doc, self.rd
@@ -310,7 +319,7 @@ class Featuriser:
         rule_texts = [q.speaker_text.lower() for q in cand.rules if q.speaker_text]
         out: list[tuple[Token | Quote, dict[str, float]]] = []
         heads = [t for t in doc[lo:hi] if not (cand.tok_start <= t.i < cand.tok_end)
-                 and t.pos_ in {"PROPN", "NOUN", "PRON"} and t.dep_ in HEAD_DEPS]
+                 and t.pos_ in {"PROPN", "NOUN", "PRON"} and t.dep_ in HEAD_DEPS and not self._addressee(t, cue)]
         nearest = sorted(heads, key=lambda t: abs(t.i - (cue.i if cue is not None else cand.tok_start)))
         for rank, t in enumerate(nearest[: self.max_speakers]):
             f: dict[str, float] = {"bias": 1.0, "dep:" + t.dep_: 1.0, "pos:" + t.pos_: 1.0}
@@ -390,7 +399,18 @@ def speaker_actor(tok: Token, rd: ResolvedDoc) -> str | None:
     actor = rd.actor_of(tok)
     if actor is None:
         actor = next((rd.by_token[t.i].actor_id for t in tok.subtree if t.i in rd.by_token), None)
+    span = rd.by_token.get(tok.i)
+    if span is None or span.kind in UNNAMED_KINDS:
+        # 'the newly installed Prime Minister of Crimea, Sergei Aksyonov, said': the title heads the phrase,
+        # its appositive names the speaker
+        named = next((rd.by_token[t.i] for c in tok.children if c.dep_ == "appos" for t in c.subtree
+                      if t.i in rd.by_token and rd.by_token[t.i].kind not in UNNAMED_KINDS), None)
+        if named is not None and named.actor_id in rd.actors and rd.actors[named.actor_id].type == "PERSON":
+            actor = named.actor_id
     return actor if actor in rd.actors else None
+
+
+UNNAMED_KINDS = {"anonymous", "description", "title"}  # ActorSpan kinds that describe a party without its name
 
 
 # -- training examples -------------------------------------------------------------------------------------
