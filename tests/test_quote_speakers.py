@@ -174,16 +174,16 @@ def test_a_title_parsed_as_a_second_subject_does_not_hide_the_name_beside_it(pip
     assert speaker in rd.actors and rd.actors[speaker].name == "Maria Lindqvist" and phrase == "Maria Lindqvist"
 
 
+RALLY = ('Rally\n\n"We will overcome all obstacles," the newly installed pro-Russian Prime Minister of '
+         '{place}, Mr Pavel Orlov, told the crowd.')
+
+
 def test_a_title_heading_the_speaker_phrase_yields_to_the_name_in_apposition(pipeline):
     # the learned speaker model points at the phrase's head, the title (an unnamed actor of its own); the
     # name in apposition to it says who spoke
-    text = ('Rally\n\n"We will overcome all obstacles," the newly installed pro-Russian Prime Minister of '
-            'Moldova, Mr Pavel Orlov, told the crowd.')
-    assert speaker_name(run(pipeline, text), "We will overcome") == "Pavel Orlov"
+    assert speaker_name(run(pipeline, RALLY.format(place="Moldova")), "We will overcome") == "Pavel Orlov"
 
 
 def test_the_one_told_is_not_the_speaker(pipeline):
-    text = ('Rally\n\n"We will overcome all obstacles," the newly installed pro-Russian Prime Minister of '
-            'Crimea, Mr Pavel Orlov, told the crowd.')
-    quote = quote_starting(run(pipeline, text), "We will overcome")
+    quote = quote_starting(run(pipeline, RALLY.format(place="Crimea")), "We will overcome")
     assert quote.speaker_text != "the crowd" and "crowd" not in (quote.speaker or "")

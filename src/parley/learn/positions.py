@@ -43,18 +43,23 @@ def examples(ctx: Context, gold: dict[str, Any]) -> PositionExamples:
         ex.topics.append({p["topic"] for p in by_sentence.get(i, [])})
     for i, positions in by_sentence.items():
         cands = ctx.candidates(i)
+        quoted = reports_words(ctx, i)
         for p in positions:
             for actor, feats in cands.items():
-                ex.holders.append(holder_features(ctx, i, feats, p["kind"]))
+                ex.holders.append(holder_features(feats, p["kind"], quoted))
                 ex.is_holder.append({"yes"} if match.same(p["actor"], actor) else set())
     return ex
 
 
-def holder_features(ctx: Context, i: int, feats: dict[str, float], kind: str) -> dict[str, float]:
+def reports_words(ctx: Context, i: int) -> bool:
+    """Whether sentence i reports someone's words: a quote with a speaker lies in it."""
+    return any(q.speaker for q in ctx.quotes_in(ctx.sentences[i]))
+
+
+def holder_features(feats: dict[str, float], kind: str, quoted: bool) -> dict[str, float]:
     """A candidate holder's features, alone and joined with the position's kind and with whether the
     sentence reports someone's words (where it does, its speaker is the usual holder)."""
     out = conjoin(feats, kind)
-    quoted = any(q.speaker for q in ctx.quotes_in(ctx.sentences[i]))
     out.update(conjoin(feats, "quoted" if quoted else "unquoted"))
     return out
 
@@ -113,8 +118,9 @@ class PositionModel:
             # a second kind only when the model is nearly as sure of it ("a demand and its condition")
             chosen = [kinds[0][1]] + [k for p, k in kinds[1:2] if p >= cfg["second_kind"] * kinds[0][0]]
             start, evidence = ctx.evidence(i)
+            quoted = reports_words(ctx, i)
             for kind in chosen:
-                scores = {a: self.holder_model.scores(holder_features(ctx, i, f, kind))[0] for a, f in cands.items()}
+                scores = {a: self.holder_model.scores(holder_features(f, kind, quoted))[0] for a, f in cands.items()}
                 holder = max(scores, key=lambda a: scores[a])
                 pos = Position(id="", doc=rd.document.id, actor=holder, position_kind=kind, topic=topic,
                                evidence=evidence, start=start, end=start + len(evidence),

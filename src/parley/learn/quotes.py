@@ -45,6 +45,7 @@ NOUN_CONTENT_DEPS = {"acl", "ccomp", "prep", "relcl"}
 HEAD_DEPS = {"nsubj", "nsubjpass", "pobj", "dobj", "poss", "appos", "attr", "conj", "ROOT", "npadvmod", "dep",
              "agent", "nmod", "dative"}
 PRONOUNS = {"he", "she", "they", "we", "i", "you", "it"}
+UNNAMED_KINDS = {"anonymous", "description", "title"}  # ActorSpan kinds that describe a party without its name
 TRIM_START = {"that", ",", ":", ";", "-", "--", "\u2013", "\u2014"}
 
 
@@ -408,9 +409,6 @@ def speaker_actor(tok: Token, rd: ResolvedDoc) -> str | None:
         if named is not None and named.actor_id in rd.actors and rd.actors[named.actor_id].type == "PERSON":
             actor = named.actor_id
     return actor if actor in rd.actors else None
-
-
-UNNAMED_KINDS = {"anonymous", "description", "title"}  # ActorSpan kinds that describe a party without its name
 
 
 # -- training examples -------------------------------------------------------------------------------------
