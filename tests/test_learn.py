@@ -259,3 +259,21 @@ def test_a_sentence_reads_the_same_whichever_sentence_is_read_first(kb):
     assert len(ctx.rd.spans) == spans
     ctx._candidates.clear()
     assert [set(ctx.candidates(i)) for i in range(len(ctx.sentences))] == candidates
+
+
+def test_a_news_outlet_is_quoted_but_is_no_party_to_what_it_reports(kb):
+    """An outlet speaks ('Interfax reported ...'), so it is a quote's speaker; the view and the act it relays are
+    a party's, so it is neither a candidate holder or actor nor, through its quote, a rule position's holder."""
+    from datetime import date
+
+    from parley.pipeline import Pipeline
+    from parley.records import Document
+
+    rules = Pipeline(kb, learned=False)
+    text = ("Talks\n\nThe Interfax news agency reported on Monday that Russia demands the withdrawal of all "
+            "Ukrainian troops from the Donbas region as a condition for a ceasefire.")
+    ctx = rules.rule_stages(Document(id="t", source="t.txt", text=text, published=date(2014, 3, 2)))
+    assert any(q.speaker == "INTERFAX" for q in ctx.quotes)
+    i = next(k for k, s in enumerate(ctx.sentences) if "Interfax" in s.text)
+    assert "RUS" in ctx.candidates(i) and "INTERFAX" not in ctx.candidates(i)
+    assert all(p.actor != "INTERFAX" for p in ctx.rule_positions)

@@ -187,3 +187,11 @@ def test_a_title_heading_the_speaker_phrase_yields_to_the_name_in_apposition(pip
 def test_the_one_told_is_not_the_speaker(pipeline):
     quote = quote_starting(run(pipeline, RALLY.format(place="Crimea")), "We will overcome")
     assert quote.speaker_text != "the crowd" and "crowd" not in (quote.speaker or "")
+
+
+def test_it_said_continues_the_body_last_reported_speaking(pipeline):
+    # the latest subject before 'It' is the OSCE, inside what the agency reported: 'It' is the agency
+    text = ("Referendum\n\nThe Interfax news agency said on Monday that the OSCE had accepted an invitation to "
+            "observe the vote. It said the monitors would arrive in the region on Friday.")
+    quote = quote_starting(run(pipeline, text), "the monitors would arrive")
+    assert quote.speaker == "INTERFAX"

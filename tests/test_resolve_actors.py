@@ -92,3 +92,28 @@ def test_the_kb_has_every_un_member_state_once(kb):
     ids = [a.id for a in states]
     assert len(ids) == len(set(ids)) and len(ids) >= 193 + 1  # the 193 members and the Holy See, at least
     assert all(len(a.id) == 3 and a.id.isupper() for a in states)
+
+
+def test_news_agencies_are_bodies_of_their_country(pipeline):
+    # reports cite agencies as sources ('Interfax reported'); the owner named before one is not the agency
+    rd = resolve(pipeline, "Russia's Interfax news agency said talks would resume, while AFP and Ukrinform "
+                           "reported shelling overnight.")
+    named = {rd.actors[s.actor_id].name: rd.actors[s.actor_id] for s in rd.spans if s.actor_id in rd.actors}
+    assert {"Interfax", "Agence France-Presse", "Ukrinform"} <= set(named)
+    assert named["Ukrinform"].type == "ORG" and named["Ukrinform"].country == "UKR"
+    agency = next(t for t in rd.doc if t.text == "agency")
+    assert rd.actor_of(agency) == "INTERFAX"
+
+
+def test_every_outlet_in_the_kb_is_an_organisation_with_a_known_country(kb):
+    from parley.kb import DATA_DIR
+
+    outlets = [a for a in kb.actors.values() if a.id in set(_ids_in(DATA_DIR / "media.yaml"))]
+    assert len(outlets) >= 50
+    assert all(a.type == "ORG" and a.country in kb.actors for a in outlets)
+
+
+def _ids_in(path):
+    import yaml
+
+    return [entry["id"] for entry in yaml.safe_load(path.read_text(encoding="utf-8"))["actors"]]

@@ -70,3 +70,9 @@ def test_a_description_in_a_report_links_to_the_holder(pipeline):
     assert names.get(quote.speaker) == "Ban Ki-moon"
     mentioned = {names[m.actor] for m in result.mentions if m.actor in names}
     assert {"Ban Ki-moon", "Sergei Lavrov"} <= mentioned
+
+
+@pytest.mark.parametrize("text, body", [("Russian", "RUS"), ("France's", "FRA")])
+def test_a_state_is_not_read_as_an_outlet_named_after_it(offices, text, body):
+    # 'Russia 24' and 'France 24' read without their digits would claim 'Russia' and 'France'
+    assert offices.read(text) == ({body}, set())

@@ -19,7 +19,7 @@ from spacy.tokens import Doc, Span, Token
 
 from parley.kb import KnowledgeBase
 from parley.records import Quote, content_hash
-from parley.resolve.actors import PRONOUN_GENDER, ResolvedDoc
+from parley.resolve.actors import PRONOUN_GENDER, SPEAKING_PRONOUNS, ResolvedDoc
 
 PAIRS = {"\u201c": "\u201d", "\u00ab": "\u00bb", "\u201e": "\u201d", '"': '"', "\u2039": "\u203a"}
 CLOSERS = set(PAIRS.values())
@@ -152,8 +152,9 @@ class QuoteExtractor:
                         actor = rd.by_token[sub.i].actor_id if sub.i in rd.by_token else None
                         if actor:
                             break
-                if child.lower_ in {"he", "she"}:  # 'he said': the person last reported speaking
-                    actor = rd.speaker_antecedent(child.i, PRONOUN_GENDER[child.lower_], self.speech_verbs)
+                if child.lower_ in SPEAKING_PRONOUNS:  # 'he said': the one last reported speaking
+                    actor = rd.speaker_antecedent(child.i, PRONOUN_GENDER.get(child.lower_), self.speech_verbs,
+                                                  pronoun=child.lower_)
                 if actor is None and child.pos_ == "PROPN":
                     actor = rd.actor_named(child.text)  # 'Tanner said' after 'Michael Tanner'
                 return actor, _phrase(child)
@@ -296,9 +297,9 @@ class QuoteExtractor:
                 if speaker:
                     return speaker, speaker_text, tok.text
                 for child in tok.children:  # 'as he specified'
-                    if child.lower_ in {"he", "she"}:
-                        return (rd.speaker_antecedent(child.i, PRONOUN_GENDER[child.lower_], self.speech_verbs),
-                                child.text, tok.text)
+                    if child.lower_ in SPEAKING_PRONOUNS:
+                        return (rd.speaker_antecedent(child.i, PRONOUN_GENDER.get(child.lower_), self.speech_verbs,
+                                                      pronoun=child.lower_), child.text, tok.text)
                 if speaker_text:  # 'the mayor said': a speaker we can name but not resolve
                     return None, speaker_text, tok.text
             for tok in near:  # 'according to X'

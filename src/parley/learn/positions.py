@@ -16,7 +16,7 @@ from parley.learn.linear import LinearModel
 from parley.records import POSITION_KINDS, TOPICS, Position, content_hash
 
 DEFAULTS: dict[str, Any] = {"c_detect": 0.5, "c_kind": 0.5, "c_topic": 0.5, "c_holder": 1.0,
-                            "detect_threshold": 0.5, "second_kind": 0.7, "min_count": 2, "balanced": True,
+                            "detect_threshold": 0.5, "second_kind": 0.7, "other_ratio": 0.5, "min_count": 2, "balanced": True,
                             "keep_rules": True}
 
 
@@ -114,7 +114,12 @@ class PositionModel:
             if self.detect_model.scores(feats)[0] < cfg["detect_threshold"]:
                 continue
             kinds = sorted(zip(self.kind_model.scores(feats), self.kind_model.labels), reverse=True)
-            topic = max(zip(self.topic_model.scores(feats), self.topic_model.labels))[1]
+            topics = sorted(zip(self.topic_model.scores(feats), self.topic_model.labels), reverse=True)
+            # 'other' is the commonest topic and the unweighted model's default: a named topic nearly as
+            # likely is taken instead (the ratio chosen by CV, README)
+            topic = topics[0][1]
+            if topic == "other" and len(topics) > 1 and topics[1][0] >= cfg["other_ratio"] * topics[0][0]:
+                topic = topics[1][1]
             # a second kind only when the model is nearly as sure of it ("a demand and its condition")
             chosen = [kinds[0][1]] + [k for p, k in kinds[1:2] if p >= cfg["second_kind"] * kinds[0][0]]
             start, evidence = ctx.evidence(i)

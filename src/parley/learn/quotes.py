@@ -26,7 +26,7 @@ from spacy.tokens import Doc, Token
 
 from parley.learn.linear import LinearModel, load_models, save_models
 from parley.records import Quote, content_hash
-from parley.resolve.actors import ResolvedDoc
+from parley.resolve.actors import PRONOUN_GENDER, SPEAKING_PRONOUNS, ResolvedDoc
 
 QUOTES_FILE = "quotes.json.gz"
 SEED = 13
@@ -396,7 +396,12 @@ def speaker_phrase(tok: Token) -> str:
     return tok.doc[start:tok.i + 1].text
 
 
-def speaker_actor(tok: Token, rd: ResolvedDoc) -> str | None:
+def speaker_actor(tok: Token, rd: ResolvedDoc, speech_verbs: set[str] | frozenset[str] = frozenset()) -> str | None:
+    if tok.lower_ in SPEAKING_PRONOUNS and tok.dep_ in {"nsubj", "nsubjpass"} and \
+            tok.head.lemma_.lower() in speech_verbs:
+        # 'It said ...', 'he added': the one last reported speaking, as the rules resolve it
+        actor = rd.speaker_antecedent(tok.i, PRONOUN_GENDER.get(tok.lower_), set(speech_verbs), pronoun=tok.lower_)
+        return actor if actor in rd.actors else None
     actor = rd.actor_of(tok)
     if actor is None:
         actor = next((rd.by_token[t.i].actor_id for t in tok.subtree if t.i in rd.by_token), None)
@@ -617,7 +622,7 @@ class QuoteModel:
         who = options[best][0]
         if isinstance(who, Quote):
             return who.speaker, who.speaker_text
-        return speaker_actor(who, rd), speaker_phrase(who)
+        return speaker_actor(who, rd, fz.speech_verbs), speaker_phrase(who)
 
 
 # -- training on PolNeAR -----------------------------------------------------------------------------------
@@ -818,7 +823,7 @@ def examples_from_gold(ctx: Any, gold: dict[str, Any], config: dict[str, Any] | 
             if isinstance(who, Quote):
                 keys = _speaker_keys(rd, who.speaker, who.speaker_text)
             else:
-                keys = _speaker_keys(rd, speaker_actor(who, rd), speaker_phrase(who))
+                keys = _speaker_keys(rd, speaker_actor(who, rd, fz.speech_verbs), speaker_phrase(who))
             ex.speaker_x.append(f)
             ex.speaker_y.append(bool(gold_keys & keys))
     return ex

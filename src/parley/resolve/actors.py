@@ -26,6 +26,8 @@ PRONOUNS = {"he", "she", "him", "her", "they", "it"}
 # The grammatical gender a third-person pronoun asks of its antecedent ("m"/"f"); others ask none.
 PRONOUN_GENDER = {"he": "m", "him": "m", "his": "m", "himself": "m",
                   "she": "f", "her": "f", "hers": "f", "herself": "f"}
+# pronouns whose referent, as the subject of a verb of saying, is sought among the latest speakers
+SPEAKING_PRONOUNS = frozenset({"he", "she", "it", "they"})
 
 
 def slug(text: str) -> str:
@@ -105,7 +107,8 @@ class ResolvedDoc:
         if token.lower_ in PRONOUNS:
             return self.antecedent(token.i, plural=token.lower_ in {"they", "it"},
                                    gender=PRONOUN_GENDER.get(token.lower_), singular=token.lower_ == "it")
-        for child in token.children:
+        # a compound names the thing itself, a possessor its owner: "Russia's Interfax news agency" is Interfax
+        for child in sorted(token.children, key=lambda c: c.dep_ != "compound"):
             if child.dep_ in {"compound", "poss", "nmod", "amod"} and child.i in self.by_token:
                 return self.by_token[child.i].actor_id
         for child in token.children:  # "the Chairman of ..., General Mark Milley" (appositive)
@@ -144,20 +147,32 @@ class ResolvedDoc:
         return None
 
     def speaker_antecedent(self, before: int, gender: str | None, speech_lemmas: set[str],
-                           sentences: int = 3) -> str | None:
-        """What 'he'/'she' as the subject of a verb of saying refers to: the latest person (of a fitting
-        gender) who is a subject in the last few sentences, leaving out subjects inside what someone
-        reportedly said ('X said that Y will ...': the next 'he said' continues X, not Y); failing that, the
-        antecedent of any pronoun."""
+                           sentences: int = 3, pronoun: str = "he") -> str | None:
+        """What a pronoun subject of a verb of saying refers to: the latest fitting actor who is a subject
+        in the last few sentences, leaving out subjects inside what someone reportedly said ('X said that Y
+        will ...': the next 'he said' continues X, not Y); failing that, the antecedent of any pronoun.
+
+        For 'he'/'she' a fitting actor is a person (of that gender); for 'it' a body that is not a person
+        or a group ('The agency said ... It said'), for 'they' any actor but a person."""
+        plural = pronoun in {"it", "they"}
+
+        def fits(actor_id: str) -> bool:
+            if plural:
+                kind = self.actors[actor_id].type
+                return kind != "PERSON" and not (pronoun == "it" and kind == "GROUP")
+            return self.person_of_gender(actor_id, gender)
+
         k = self.sent_index(min(before, len(self.doc) - 1))
         window = self._starts[max(k - sentences, 0)]
         for span in sorted((s for s in self.spans if window <= s.tok_start < before),
                            key=lambda s: s.tok_start, reverse=True):
-            if not self.person_of_gender(span.actor_id, gender):
+            if not fits(span.actor_id):
                 continue
             node = self._phrase_head(span)  # 'The head of the department, X, said'
             if node.dep_ in {"nsubj", "nsubjpass"} and not _reported(node, speech_lemmas):
                 return span.actor_id
+        if plural:
+            return self.antecedent(before, plural=True, singular=pronoun == "it")
         return self.antecedent(before, gender=gender)
 
     def person_of_gender(self, actor_id: str, gender: str | None) -> bool:

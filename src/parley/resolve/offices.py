@@ -46,6 +46,8 @@ class OfficeIndex:
             if actor.type not in BODY_TYPES:
                 continue
             for form in [*actor.names, *actor.metonyms, *actor.demonyms]:
+                if any(c.isdigit() for c in form):
+                    continue  # the reader's words have no digits: 'Russia 24' would read as 'Russia'
                 key = tuple(w.lower() for w in _WORD.findall(form) if w != "'s")
                 if key:
                     self.body_forms.setdefault(key, actor.id)
