@@ -16,8 +16,8 @@ from parley.learn.linear import LinearModel
 from parley.records import POSITION_KINDS, TOPICS, Position, content_hash
 
 DEFAULTS: dict[str, Any] = {"c_detect": 0.5, "c_kind": 0.5, "c_topic": 0.5, "c_holder": 1.0,
-                            "detect_threshold": 0.5, "second_kind": 0.7, "other_ratio": 0.5, "min_count": 2, "balanced": True,
-                            "keep_rules": True}
+                            "detect_threshold": 0.5, "second_kind": 0.7, "other_ratio": 0.5, "min_count": 2,
+                            "balanced": True, "keep_rules": True}
 
 
 @dataclass
