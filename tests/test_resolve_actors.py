@@ -117,3 +117,13 @@ def _ids_in(path):
     import yaml
 
     return [entry["id"] for entry in yaml.safe_load(path.read_text(encoding="utf-8"))["actors"]]
+
+
+def test_weapons_and_towns_the_tagger_takes_for_people_are_no_actors(pipeline):
+    text = ("Rebels in Horlivka fired BM-21 Grad rockets and carried Kalashnikovs, while F-15C jets flew over "
+            "Ternopil and Chernivtsi. Ukraine's defence minister said the army would respond.")
+    rd = resolve(pipeline, text, published=date(2014, 6, 1))
+    names = {rd.actors[s.actor_id].name for s in rd.spans if s.actor_id in rd.actors}
+    assert not names & {"BM-21 Grad", "BM-21", "Grad", "Kalashnikovs", "F-15C", "Ternopil", "Chernivtsi",
+                        "Horlivka"}
+    assert "Ukraine" in names  # the actors of the sentence are still read

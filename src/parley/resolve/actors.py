@@ -17,7 +17,7 @@ from datetime import date
 
 from spacy.tokens import Doc, Span, Token
 
-from parley.annotate import PLACE_ID
+from parley.annotate import NOT_ACTOR_ID
 from parley.kb import KnowledgeBase
 from parley.records import Actor, Document, Mention
 from parley.resolve.offices import OfficeIndex
@@ -299,7 +299,7 @@ class ActorResolver:
         # KB entities first, so titles can use them ("the Pentagon official")
         for ent in ents:
             ident = ent.ent_id_
-            if ident and ident != PLACE_ID and ident in self.kb.actors:
+            if ident and ident != NOT_ACTOR_ID and ident in self.kb.actors:
                 resolved.ensure_actor(ident)
                 kind = "demonym" if ent.label_ == "NORP" else "metonym" if ent.label_ in {"GPE", "ORG"} and \
                     ent.text in self.kb.actors[ident].metonyms else "name"
@@ -311,9 +311,9 @@ class ActorResolver:
                 text = doc[start : ent.end].text
                 resolved.add(ActorSpan(doc[start].idx, ent.end_char, text, ident, kind, start, ent.end))
 
-        person_names = _person_names(ents, self.kb.actors, PLACE_ID)
+        person_names = _person_names(ents, self.kb.actors, NOT_ACTOR_ID)
         for ent in ents:
-            if ent.ent_id_ in self.kb.actors or ent.ent_id_ == PLACE_ID:
+            if ent.ent_id_ in self.kb.actors or ent.ent_id_ == NOT_ACTOR_ID:
                 continue
             if ent.label_ == "PERSON" or self._named_like_person(ent) or _strip_name(ent.text) in person_names:
                 self._person(ent, resolved, local_people)
@@ -402,6 +402,8 @@ class ActorResolver:
             name = " ".join(parts)
         if not name or not name[0].isupper() or len(name) < 3:
             return
+        if any(c.isdigit() for c in name):
+            return  # no one's name has a digit: 'F-15C', 'BM-21 Grad' are machines the tagger took for people
         # a later surname-only mention of a person named earlier in this document
         if len(parts) == 1 and parts[0] in local_people:
             resolved.add(ActorSpan(ent.start_char, ent.end_char, ent.text, local_people[parts[0]], "surname",
