@@ -277,3 +277,27 @@ def test_a_news_outlet_is_quoted_but_is_no_party_to_what_it_reports(kb):
     i = next(k for k, s in enumerate(ctx.sentences) if "Interfax" in s.text)
     assert "RUS" in ctx.candidates(i) and "INTERFAX" not in ctx.candidates(i)
     assert all(p.actor != "INTERFAX" for p in ctx.rule_positions)
+
+
+def test_parties_in_one_conjunction_each_hold_the_position(kb):
+    """'The decision was declared illegal by the US and the EU': one view, two holders, one record each; the
+    parties a view is about ('rejected the demands of Russia and China') are not its holders."""
+    from datetime import date
+
+    from parley.learn.context import conjoined_subjects
+    from parley.pipeline import Pipeline
+    from parley.records import Document
+
+    rules = Pipeline(kb, learned=False)
+    text = ("Vote\n\nThe referendum was declared illegal by the United States and the European Union. "
+            "Germany, France and Poland demanded new talks. "
+            "Ukraine rejected the demands of Russia and China.")
+    ctx = rules.rule_stages(Document(id="t", source="t.txt", text=text, published=date(2014, 3, 2)))
+    found = {}
+    for i, sent in enumerate(ctx.sentences):
+        cands = ctx.candidates(i)
+        for holder in cands:
+            found[(sent.text.split()[0].strip(","), holder)] = set(conjoined_subjects(ctx, i, holder, cands))
+    assert found[("The", "USA")] == {"EU"}
+    assert found[("Germany", "DEU")] == {"FRA", "POL"}
+    assert found[("Ukraine", "UKR")] == set() and found[("Ukraine", "RUS")] == set()

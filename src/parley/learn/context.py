@@ -462,3 +462,30 @@ def role_candidates(ctx: Context, tok) -> dict[str, dict[str, float]]:
         if len(f) <= 4:
             f["weak"] = 1.0
     return out
+
+
+SUBJECT_DEPS = {"nsubj", "nsubjpass"}
+
+
+def conjoined_subjects(ctx: Context, i: int, actor: str, cands: dict) -> list[str]:
+    """The other candidates named in one conjunction with `actor`, where the conjunction is the subject or the
+    passive's agent: in "Russia, Ukraine, the US and the EU decided ..." and "declared illegal by the US and
+    EU" each of them decides or holds the view (a position of each, an act with all of them as source)."""
+    spans = ctx.spans_in(ctx.sentences[i])
+    doc = ctx.rd.doc
+    heads = {doc[s.tok_start:s.tok_end].root.i: s.actor_id for s in spans}
+    out: list[str] = []
+    for head, named in heads.items():
+        if named != actor:
+            continue
+        first = doc[head]
+        while first.dep_ == "conj" and first.head.i != first.i:
+            first = first.head
+        agent = first.dep_ == "pobj" and first.head.lower_ == "by" and first.head.dep_ == "agent"
+        if first.dep_ not in SUBJECT_DEPS and not agent:
+            continue
+        for other in [first, *first.conjuncts]:
+            who = heads.get(other.i)
+            if who and who != actor and who in cands and who not in out:
+                out.append(who)
+    return out

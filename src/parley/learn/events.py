@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from parley.learn.context import Context, Cues, GoldActors, concatenate, conjoin, role_candidates
+from parley.learn.context import Context, Cues, GoldActors, concatenate, conjoin, conjoined_subjects, role_candidates
 from parley.learn.linear import LinearModel
 from parley.records import PLOVER_TYPES, Event, content_hash
 from parley.resolve.time import resolve_time
@@ -18,7 +18,7 @@ from parley.resolve.time import resolve_time
 SYMMETRIC = {"CONSULT", "COOPERATE"}
 DEFAULTS: dict[str, Any] = {"c_type": 0.5, "c_role": 1.0, "type_threshold": 0.3, "role_threshold": 0.5,
                             "max_per_sentence": 3, "min_count": 2, "balanced": True,
-                            "first_target_threshold": 0.1, "keep_rules": True}
+                            "first_target_threshold": 0.1, "keep_rules": True, "conjoined_sources": True}
 
 
 @dataclass
@@ -135,9 +135,11 @@ class EventModel:
                 src = {a: self.source_model.scores(conjoin(f, etype))[0] for a, f in cands.items()}
                 best = max(src, key=lambda a: src[a])
                 source = [best]
+                if cfg["conjoined_sources"]:  # 'Germany, France and Poland demanded ...': all three act
+                    source += conjoined_subjects(ctx, i, best, cands)
                 if etype in SYMMETRIC:
                     source += [a for a, p in sorted(src.items(), key=lambda x: -x[1])
-                               if a != best and p >= cfg["role_threshold"]][:2]
+                               if a not in source and p >= cfg["role_threshold"]][:2]
                 tgt = {a: self.target_model.scores(conjoin(f, etype))[0] for a, f in cands.items() if a not in source}
                 ranked_targets = sorted(tgt.items(), key=lambda x: -x[1])
                 # the likeliest target is named on weaker evidence than a second one: most acts have one

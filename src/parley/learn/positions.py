@@ -11,13 +11,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from parley.learn.context import Context, GoldActors, concatenate, conjoin
+from parley.learn.context import Context, GoldActors, concatenate, conjoin, conjoined_subjects
 from parley.learn.linear import LinearModel
 from parley.records import POSITION_KINDS, TOPICS, Position, content_hash
 
 DEFAULTS: dict[str, Any] = {"c_detect": 0.5, "c_kind": 0.5, "c_topic": 0.5, "c_holder": 1.0,
                             "detect_threshold": 0.5, "second_kind": 0.7, "other_ratio": 0.5, "min_count": 2,
-                            "balanced": True, "keep_rules": True}
+                            "balanced": True, "keep_rules": True, "conjoined_holders": True}
 
 
 @dataclass
@@ -127,11 +127,14 @@ class PositionModel:
             for kind in chosen:
                 scores = {a: self.holder_model.scores(holder_features(f, kind, quoted))[0] for a, f in cands.items()}
                 holder = max(scores, key=lambda a: scores[a])
-                pos = Position(id="", doc=rd.document.id, actor=holder, position_kind=kind, topic=topic,
-                               evidence=evidence, start=start, end=start + len(evidence),
-                               date=rd.document.published.isoformat() if rd.document.published else None)
-                pos.id = content_hash(f"{pos.doc}:position:{start}:{pos.end}:{kind}:{topic}")
-                out.append(pos)
+                holders = [holder] + (conjoined_subjects(ctx, i, holder, cands) if cfg["conjoined_holders"] else [])
+                for who in holders:
+                    pos = Position(id="", doc=rd.document.id, actor=who, position_kind=kind, topic=topic,
+                                   evidence=evidence, start=start, end=start + len(evidence),
+                                   date=rd.document.published.isoformat() if rd.document.published else None)
+                    suffix = "" if who == holder else f":{who}"
+                    pos.id = content_hash(f"{pos.doc}:position:{start}:{pos.end}:{kind}:{topic}{suffix}")
+                    out.append(pos)
         if cfg["keep_rules"]:
             # a sentence where the rules' cues read a position keeps the rules' reading (their cues are exact
             # when they fire); the model adds positions in sentences the cues do not reach
