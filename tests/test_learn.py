@@ -94,6 +94,25 @@ def test_linear_model_learns_and_survives_storage(tmp_path):
     assert (tmp_path / "m.json.gz").read_bytes() == first  # same model, same bytes
 
 
+def test_neighbours_vote_the_topics_of_the_most_similar_sentences_and_survive_storage(tmp_path):
+    from parley.learn.neighbours import Neighbours
+
+    def sentence(*vector):
+        return {"w:x": 1.0, **{f"e{k}": v for k, v in enumerate(vector)}}
+
+    X = [sentence(1, 0, 0), sentence(0.9, 0.1, 0), sentence(0, 1, 0), sentence(0, 0.9, 0.1), sentence(0, 0, 1)]
+    Y = [{"territory"}, {"territory"}, {"sanctions"}, {"sanctions"}, set()]  # no topic: no vote
+    model = Neighbours.train(X, Y, labels=["territory", "sanctions", "nato"], k=2, dim=3)
+    assert len(model.vectors) == 4
+    votes = model.scores(sentence(0.8, 0.2, 0))
+    assert votes.sum() == pytest.approx(1.0) and votes[0] > votes[1] and votes[2] == 0
+    assert not model.scores({"w:x": 1.0}).any()  # a sentence the encoder did not read gets no vote
+    save_models(tmp_path / "n.json.gz", {"topic_neighbours": model}, {})
+    again = load_models(tmp_path / "n.json.gz")[0]["topic_neighbours"]
+    assert isinstance(again, Neighbours)
+    assert again.scores(sentence(0, 0.7, 0.3)) == pytest.approx(model.scores(sentence(0, 0.7, 0.3)), abs=1e-3)
+
+
 @needs(TEXTS)
 @pytest.mark.slow
 def test_training_on_a_slice_gives_models_whose_records_point_into_the_text(tmp_path, kb):
@@ -107,6 +126,9 @@ def test_training_on_a_slice_gives_models_whose_records_point_into_the_text(tmp_
     assert (tmp_path / "quotes_own.json.gz").is_file()
     learned = load_learned(tmp_path)
     assert learned is not None and learned.quotes is not None  # the quote model is on by default
+    # the topic neighbours are stored beside the linear models, with the encoder's vectors of the slice
+    neighbours = learned.positions.topic_neighbours
+    assert neighbours is not None and (len(neighbours.vectors) > 0 or not rules.sentence_encoder_installed)
     rules.learned = learned
     text = (TEXTS / "article_0.txt").read_text(encoding="utf-8")
     result = rules.process(RawDocument(source="article_0.txt", content=text))
@@ -177,10 +199,14 @@ def test_training_is_reproducible(tmp_path, kb):
     rules = Pipeline(kb, learned=False)
     train(rules, ANNOTATIONS, TEXTS, tmp_path / "a", limit=4)
     train(rules, ANNOTATIONS, TEXTS, tmp_path / "b", limit=4)
+    stored = {}
     for name in ("events.json.gz", "positions.json.gz", "quotes_own.json.gz"):
         a, _ = load_models(tmp_path / "a" / name)
         b, _ = load_models(tmp_path / "b" / name)
-        assert {k: m.to_data()["weights"] for k, m in a.items()} == {k: m.to_data()["weights"] for k, m in b.items()}
+        # whole stored models: a linear model's weights, the topic neighbours' vectors and labels
+        assert {k: m.to_data() for k, m in a.items()} == {k: m.to_data() for k, m in b.items()}
+        stored[name] = set(a)
+    assert "topic_neighbours" in stored["positions.json.gz"]
 
 
 def test_cli_train_and_cv_need_their_data(tmp_path):
@@ -301,3 +327,4 @@ def test_parties_in_one_conjunction_each_hold_the_position(kb):
     assert found[("The", "USA")] == {"EU"}
     assert found[("Germany", "DEU")] == {"FRA", "POL"}
     assert found[("Ukraine", "UKR")] == set() and found[("Ukraine", "RUS")] == set()
+

@@ -104,7 +104,7 @@ class LinearModel:
         return cls(list(data["labels"]), vocab, coef, np.array(data["intercept"], dtype=float), data.get("meta"))
 
 
-def save_models(path: Path, models: dict[str, LinearModel], config: dict[str, Any]) -> None:
+def save_models(path: Path, models: dict[str, Any], config: dict[str, Any]) -> None:
     """All of a component's models and the config that trained them, in one gzipped JSON file."""
     path.parent.mkdir(parents=True, exist_ok=True)
     data = {"config": config, "models": {name: m.to_data() for name, m in models.items()}}
@@ -113,7 +113,11 @@ def save_models(path: Path, models: dict[str, LinearModel], config: dict[str, An
         fh.write(json.dumps(data, sort_keys=True, separators=(",", ":")).encode("utf-8"))
 
 
-def load_models(path: Path) -> tuple[dict[str, LinearModel], dict[str, Any]]:
+def load_models(path: Path) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A component's models (LinearModel, or Neighbours where stored as such) and their config."""
     with gzip.open(path, "rb") as fh:
         data = json.loads(fh.read().decode("utf-8"))
-    return {name: LinearModel.from_data(d) for name, d in data["models"].items()}, data["config"]
+    from parley.learn.neighbours import Neighbours
+
+    return {name: Neighbours.from_data(d) if d.get("kind") == Neighbours.kind else LinearModel.from_data(d)
+            for name, d in data["models"].items()}, data["config"]

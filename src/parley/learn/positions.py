@@ -13,11 +13,13 @@ from typing import Any
 
 from parley.learn.context import Context, GoldActors, concatenate, conjoin, conjoined_subjects
 from parley.learn.linear import LinearModel
+from parley.learn.neighbours import Neighbours
 from parley.records import POSITION_KINDS, TOPICS, Position, content_hash
 
 DEFAULTS: dict[str, Any] = {"c_detect": 0.5, "c_kind": 0.5, "c_topic": 0.5, "c_holder": 1.0,
                             "detect_threshold": 0.5, "second_kind": 0.7, "other_ratio": 0.5, "min_count": 2,
-                            "balanced": True, "keep_rules": True, "conjoined_holders": True}
+                            "balanced": True, "keep_rules": True, "conjoined_holders": True,
+                            "topic_neighbours": 0.3, "neighbours_k": 10}
 
 
 @dataclass
@@ -69,11 +71,12 @@ def merge(parts: list[PositionExamples]) -> PositionExamples:
 
 
 class PositionModel:
-    def __init__(self, models: dict[str, LinearModel], config: dict[str, Any]) -> None:
+    def __init__(self, models: dict[str, Any], config: dict[str, Any]) -> None:
         self.detect_model = models["detect"]
         self.kind_model = models["kind"]
         self.topic_model = models["topic"]
         self.holder_model = models["holder"]
+        self.topic_neighbours: Neighbours | None = models.get("topic_neighbours")
         self.config = {**DEFAULTS, **config}
 
     @classmethod
@@ -95,12 +98,31 @@ class PositionModel:
             "holder": LinearModel.train(ex.holders, ex.is_holder, labels=["yes"], c=cfg["c_holder"],
                                         min_count=cfg["min_count"], seed=seed),
         }
+        if cfg["topic_neighbours"] > 0:
+            models["topic_neighbours"] = Neighbours.train([ex.sentences[i] for i in stating],
+                                                          [ex.topics[i] for i in stating], labels=list(TOPICS),
+                                                          k=cfg["neighbours_k"])
         return cls(models, cfg)
 
     @property
-    def models(self) -> dict[str, LinearModel]:
-        return {"detect": self.detect_model, "kind": self.kind_model, "topic": self.topic_model,
-                "holder": self.holder_model}
+    def models(self) -> dict[str, Any]:
+        models = {"detect": self.detect_model, "kind": self.kind_model, "topic": self.topic_model,
+                  "holder": self.holder_model}
+        if self.topic_neighbours is not None:
+            models["topic_neighbours"] = self.topic_neighbours
+        return models
+
+    def topic_scores(self, feats: dict[str, float]):
+        """The topic model's scores, blended with the nearest training sentences' topics where the sentence has
+        an encoder vector (weight `topic_neighbours`, chosen by CV: README)."""
+        scores = self.topic_model.scores(feats)
+        w = self.config["topic_neighbours"]
+        if self.topic_neighbours is None or w <= 0:
+            return scores
+        votes = self.topic_neighbours.scores(feats)
+        if not votes.any():
+            return scores
+        return (1 - w) * scores / (scores.sum() or 1.0) + w * votes
 
     def __call__(self, ctx: Context) -> list[Position]:
         cfg = self.config
@@ -114,7 +136,7 @@ class PositionModel:
             if self.detect_model.scores(feats)[0] < cfg["detect_threshold"]:
                 continue
             kinds = sorted(zip(self.kind_model.scores(feats), self.kind_model.labels), reverse=True)
-            topics = sorted(zip(self.topic_model.scores(feats), self.topic_model.labels), reverse=True)
+            topics = sorted(zip(self.topic_scores(feats), self.topic_model.labels), reverse=True)
             # 'other' is the commonest topic and the unweighted model's default: a named topic nearly as
             # likely is taken instead (the ratio chosen by CV, README)
             topic = topics[0][1]
