@@ -56,7 +56,6 @@ class PositionExtractor:
                      for entry in kb.lexicon.get("position_cues") or []]
         self.topics = {topic: [re.compile(p, re.I) for p in patterns]
                        for topic, patterns in kb.table("topics").items()}
-        self.outlet_roles = set(kb.words("outlet_roles"))
 
     def kind(self, text: str) -> str | None:
         for kind, patterns in self.cues:
@@ -176,8 +175,7 @@ class PositionExtractor:
         # stated views: longest first, so a clause inside a longer quote is not read twice
         for q in sorted(quotes, key=lambda q: -(q.end - q.start)):
             # a news outlet relays a view; whose view it is lies in what it reports, for the learned holder
-            speaker = rd.actors.get(q.speaker or "")
-            if q.speaker and not (speaker is not None and speaker.role in self.outlet_roles):
+            if q.speaker and not rd.is_outlet(q.speaker):
                 read(q.text, q.start, q.speaker, framed_by=self.framing_party(rd, q))
         # reported acts outside quotes: '<actor> opposed ...', '<actor> has been resisting pressure ...'
         title = rd.document.title

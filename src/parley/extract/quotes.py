@@ -153,8 +153,7 @@ class QuoteExtractor:
                         if actor:
                             break
                 if child.lower_ in SPEAKING_PRONOUNS:  # 'he said': the one last reported speaking
-                    actor = rd.speaker_antecedent(child.i, PRONOUN_GENDER.get(child.lower_), self.speech_verbs,
-                                                  pronoun=child.lower_)
+                    actor = rd.speaker_antecedent(child, self.speech_verbs)
                 if actor is None and child.pos_ == "PROPN":
                     actor = rd.actor_named(child.text)  # 'Tanner said' after 'Michael Tanner'
                 return actor, _phrase(child)
@@ -298,8 +297,7 @@ class QuoteExtractor:
                     return speaker, speaker_text, tok.text
                 for child in tok.children:  # 'as he specified'
                     if child.lower_ in SPEAKING_PRONOUNS:
-                        return (rd.speaker_antecedent(child.i, PRONOUN_GENDER.get(child.lower_), self.speech_verbs,
-                                                      pronoun=child.lower_), child.text, tok.text)
+                        return rd.speaker_antecedent(child, self.speech_verbs), child.text, tok.text
                 if speaker_text:  # 'the mayor said': a speaker we can name but not resolve
                     return None, speaker_text, tok.text
             for tok in near:  # 'according to X'

@@ -43,7 +43,6 @@ class Cues:
         self.kinds = [(entry["kind"], [_alternation(entry["patterns"])])
                       for entry in kb.lexicon.get("position_cues") or []]
         self.topics = [(topic, [_alternation(patterns)]) for topic, patterns in kb.table("topics").items()]
-        self.outlet_roles = set(kb.words("outlet_roles"))
 
     @classmethod
     def of(cls, kb) -> Cues:
@@ -326,9 +325,7 @@ class Context:
         for p in self.rule_positions:
             if sent.start_char <= p.start < sent.end_char and p.actor in self.rd.actors:
                 out.setdefault(p.actor, {"cand": 1.0})["rule_holder"] = 1.0
-        cues = Cues.of(self.rd.resolver.kb) if self.rd.resolver is not None else None
-        if cues is not None:  # a news outlet relays what parties say and do; it is not one of them
-            out = {a: f for a, f in out.items() if self.rd.actors[a].role not in cues.outlet_roles}
+        out = {a: f for a, f in out.items() if not self.rd.is_outlet(a)}  # an outlet relays; it is no party
         for a, f in out.items():
             if "mentioned" not in f:
                 f["unmentioned"] = 1.0

@@ -18,6 +18,7 @@ import random
 import time
 from bisect import bisect_right
 from collections.abc import Iterable, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,7 +27,7 @@ from spacy.tokens import Doc, Token
 
 from parley.learn.linear import LinearModel, load_models, save_models
 from parley.records import Quote, content_hash
-from parley.resolve.actors import PRONOUN_GENDER, SPEAKING_PRONOUNS, ResolvedDoc
+from parley.resolve.actors import SPEAKING_PRONOUNS, ResolvedDoc
 
 QUOTES_FILE = "quotes.json.gz"
 SEED = 13
@@ -396,11 +397,11 @@ def speaker_phrase(tok: Token) -> str:
     return tok.doc[start:tok.i + 1].text
 
 
-def speaker_actor(tok: Token, rd: ResolvedDoc, speech_verbs: set[str] | frozenset[str] = frozenset()) -> str | None:
+def speaker_actor(tok: Token, rd: ResolvedDoc, speech_verbs: AbstractSet[str]) -> str | None:
     if tok.lower_ in SPEAKING_PRONOUNS and tok.dep_ in {"nsubj", "nsubjpass"} and \
             tok.head.lemma_.lower() in speech_verbs:
         # 'It said ...', 'he added': the one last reported speaking, as the rules resolve it
-        actor = rd.speaker_antecedent(tok.i, PRONOUN_GENDER.get(tok.lower_), set(speech_verbs), pronoun=tok.lower_)
+        actor = rd.speaker_antecedent(tok, speech_verbs)
         return actor if actor in rd.actors else None
     actor = rd.actor_of(tok)
     if actor is None:

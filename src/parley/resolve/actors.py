@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from collections import Counter
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -146,14 +147,17 @@ class ResolvedDoc:
                 return span.actor_id
         return None
 
-    def speaker_antecedent(self, before: int, gender: str | None, speech_lemmas: set[str],
-                           sentences: int = 3, pronoun: str = "he") -> str | None:
-        """What a pronoun subject of a verb of saying refers to: the latest fitting actor who is a subject
-        in the last few sentences, leaving out subjects inside what someone reportedly said ('X said that Y
-        will ...': the next 'he said' continues X, not Y); failing that, the antecedent of any pronoun.
+    def speaker_antecedent(self, pronoun_token: Token, speech_lemmas: AbstractSet[str],
+                           sentences: int = 3) -> str | None:
+        """What a pronoun (one of SPEAKING_PRONOUNS) as the subject of a verb of saying refers to: the latest
+        fitting actor who is a subject in the last few sentences, leaving out subjects inside what someone
+        reportedly said ('X said that Y will ...': the next 'he said' continues X, not Y); failing that, the
+        antecedent of any pronoun. The pronoun itself says which actors fit.
 
         For 'he'/'she' a fitting actor is a person (of that gender); for 'it' a body that is not a person
         or a group ('The agency said ... It said'), for 'they' any actor but a person."""
+        before, pronoun = pronoun_token.i, pronoun_token.lower_
+        gender = PRONOUN_GENDER.get(pronoun)
         plural = pronoun in {"it", "they"}
 
         def fits(actor_id: str) -> bool:
@@ -174,6 +178,12 @@ class ResolvedDoc:
         if plural:
             return self.antecedent(before, plural=True, singular=pronoun == "it")
         return self.antecedent(before, gender=gender)
+
+    def is_outlet(self, actor_id: str | None) -> bool:
+        """Whether the actor is a news outlet (its role one of the lexicon's `outlet_roles`): it relays what
+        parties say and do, and is not one of them."""
+        actor = self.actors.get(actor_id or "")
+        return actor is not None and self.resolver is not None and actor.role in self.resolver.outlet_roles
 
     def person_of_gender(self, actor_id: str, gender: str | None) -> bool:
         """A person not known to be of another gender than `gender` (None asks none)."""
@@ -220,6 +230,7 @@ class ActorResolver:
         self.demonyms = kb.demonym_index()
         self.title_words = {w.lower() for w in kb.words("title_words")}
         self.courtesy_titles = set(kb.words("courtesy_titles"))
+        self.outlet_roles = frozenset(kb.words("outlet_roles"))
         self.anonymous_nouns = {w.lower() for w in kb.words("anonymous_source_nouns")}
         self.anonymous_modifiers = {w.lower() for w in kb.words("anonymous_source_modifiers")}
         self.description_heads = {w.lower() for w in kb.words("description_heads")}
